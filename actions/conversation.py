@@ -1,0 +1,54 @@
+"""Reading what the actions need from a conversation's tracker.  Pure functions."""
+from __future__ import annotations
+
+from typing import Dict, List, Optional
+
+from rasa_sdk import Tracker
+
+from bot.extract import EXTRACTORS
+from bot.language import detect_language
+
+DEFAULT_LANGUAGE = "en"
+FALLBACK_INTENT = "nlu_fallback"
+
+
+def language_of(tracker: Tracker) -> str:
+    """The conversation's language: the slot, else what the last message looks like."""
+    slot = tracker.get_slot("language")
+    if slot in ("en", "sv"):
+        return slot
+    text = tracker.latest_message.get("text") or ""
+    return detect_language(text) or DEFAULT_LANGUAGE
+
+
+def values_of(tracker: Tracker) -> Dict[str, str]:
+    """The bookkeeping values the customer gave so far (slots filled from entities)."""
+    return {name: tracker.get_slot(name) for name in EXTRACTORS if tracker.get_slot(name)}
+
+
+def user_messages(tracker: Tracker) -> List[dict]:
+    return [event for event in tracker.events if event.get("event") == "user"]
+
+
+def recent_customer_messages(tracker: Tracker, limit: int) -> List[str]:
+    """The customer's latest typed messages, oldest first (button payloads left out)."""
+    texts = [
+        event.get("text") or ""
+        for event in user_messages(tracker)
+        if not (event.get("text") or "").startswith("/")
+    ]
+    return texts[-limit:] if limit > 0 else []
+
+
+def _intent_name(event: dict) -> Optional[str]:
+    return ((event.get("parse_data") or {}).get("intent") or {}).get("name")
+
+
+def consecutive_misunderstood(tracker: Tracker) -> int:
+    """How many of the latest user messages in a row fell back, counting the last one."""
+    count = 0
+    for event in reversed(user_messages(tracker)):
+        if _intent_name(event) != FALLBACK_INTENT:
+            break
+        count += 1
+    return count

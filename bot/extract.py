@@ -1,0 +1,140 @@
+"""Pure functions that pull bookkeeping values out of what a customer wrote.
+
+Customers paste raw error texts, sometimes whole JSON bodies, with their own
+values in them.  These functions know nothing of Rasa: the NLU component and the
+tests call them directly.
+"""
+from __future__ import annotations
+
+import json
+import re
+from typing import Dict, List, Optional
+
+# Accounting systems customers name; the value is how we spell it back to them.
+ACCOUNTING_SYSTEMS = {
+    "fortnox": "Fortnox",
+    "visma": "Visma",
+    "e-conomic": "e-conomic",
+    "economic": "e-conomic",
+    "bokio": "Bokio",
+    "björn lundén": "Björn Lundén",
+    "bjorn lunden": "Björn Lundén",
+    "briox": "Briox",
+    "pe accounting": "PE Accounting",
+    "speedledger": "SpeedLedger",
+    "wint": "Wint",
+    "hogia": "Hogia",
+    "dooer": "Dooer",
+}
+
+_QUOTE = "\"'“”‘’`«»"
+_ACCOUNT = re.compile(
+    r"\b(?:account|acct|acc|konto|kontot|kontonummer)\s*(?:nr\.?|no\.?|number|nummer)?\s*"
+    rf"[{_QUOTE}]?(\d{{4}})[{_QUOTE}]?(?!\d)",
+    re.IGNORECASE,
+)
+_SERIES = [
+    # "... is not manual (F)" / "... är inte manuell (A)"
+    re.compile(r"\bmanu\w*\s*\(\s*([A-Za-zÅÄÖåäö]{1,2})\s*\)", re.IGNORECASE),
+    # "voucher series F", "serie A", "verifikationsserien B"
+    re.compile(
+        r"\b(?:voucher\s+series|series|serie|serien|verifikationsserie|verifikationsserien)"
+        rf"\s*[({_QUOTE}]?\s*([A-ZÅÄÖ]{{1,2}})\s*[){_QUOTE}]?(?![\wåäö])",
+    ),
+]
+_FILE_ID = re.compile(r"\bfile\s*id\s*[:=#]?\s*[\"']?([A-Za-z0-9][A-Za-z0-9_-]{0,63})", re.IGNORECASE)
+_DATE = re.compile(r"(?<!\d)(\d{4})-(0[1-9]|1[0-2])(?:-(0[1-9]|[12]\d|3[01]))?(?!\d)")
+ERROR_CODE_PATTERN = re.compile(r"(?<!\d)(2\d{6})(?!\d)")
+_JSON_OBJECT = re.compile(r"\{.*\}", re.DOTALL)
+_WORDS_FILE_ID_IS_NOT = {"was", "is", "has", "har", "kopplades", "not", "inte"}
+
+
+def extract_account(text: str) -> Optional[str]:
+    match = _ACCOUNT.search(text)
+    return match.group(1) if match else None
+
+
+def extract_series(text: str) -> Optional[str]:
+    for pattern in _SERIES:
+        match = pattern.search(text)
+        if match:
+            return match.group(1).upper()
+    return None
+
+
+def extract_file_id(text: str) -> Optional[str]:
+    match = _FILE_ID.search(text)
+    if match and match.group(1).lower() not in _WORDS_FILE_ID_IS_NOT:
+        return match.group(1)
+    return None
+
+
+def extract_period_date(text: str) -> Optional[str]:
+    """The first date (2024-12-31) or month (2024-12) in the text, as written."""
+    match = _DATE.search(text)
+    return match.group(0) if match else None
+
+
+def extract_error_code(text: str) -> Optional[str]:
+    match = ERROR_CODE_PATTERN.search(text)
+    return match.group(1) if match else None
+
+
+def extract_accounting_system(text: str) -> Optional[str]:
+    lowered = text.lower()
+    found = [
+        (lowered.find(name), spelling)
+        for name, spelling in ACCOUNTING_SYSTEMS.items()
+        if re.search(rf"(?<![\w]){re.escape(name)}(?![\w])", lowered)
+    ]
+    return min(found)[1] if found else None
+
+
+def _strings_in(value) -> List[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return [str(value)]
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _strings_in(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in _strings_in(v)]
+    return []
+
+
+def normalise_pasted_error(text: str) -> str:
+    """The text with any pasted JSON error body unpacked into plain words.
+
+    ``{"ErrorInformation": {"message": "Verifikationsserien \\u00e4r inte manuell (F)",
+    "code": 2000663}}`` becomes ``Verifikationsserien är inte manuell (F) 2000663`` appended
+    to the original, so that escapes and quoting do not hide the wording.
+    """
+    match = _JSON_OBJECT.search(text or "")
+    if not match:
+        return text or ""
+    try:
+        body = json.loads(match.group(0))
+    except ValueError:
+        return text
+    return f"{text} {' '.join(_strings_in(body))}"
+
+
+EXTRACTORS = {
+    "account": extract_account,
+    "series": extract_series,
+    "file_id": extract_file_id,
+    "period_date": extract_period_date,
+    "error_code": extract_error_code,
+    "accounting_system": extract_accounting_system,
+}
+
+
+def extract_values(text: str) -> Dict[str, str]:
+    """Every value found in the text, by entity name."""
+    plain = normalise_pasted_error(text)
+    values = {}
+    for name, extractor in EXTRACTORS.items():
+        value = extractor(plain)
+        if value:
+            values[name] = value
+    return values

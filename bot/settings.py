@@ -1,0 +1,42 @@
+"""All configuration, read from environment variables with working defaults.
+
+Nothing else in the project reads os.environ: import ``settings()`` and ask it.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+VAR_DIR = PROJECT_ROOT / "var"
+
+
+@dataclass(frozen=True)
+class Settings:
+    # The project's own tables (handoff tickets, later staff data).
+    database_url: str
+    # Rasa's tracker store: every conversation, event by event.
+    tracker_store_url: str
+    rasa_port: int
+    action_port: int
+    # How many consecutive misunderstood messages before a human takes over.
+    max_misunderstood: int
+    # How many of the customer's latest messages a handoff ticket keeps.
+    ticket_recent_messages: int
+
+
+def _sqlite_url(name: str) -> str:
+    return f"sqlite:///{VAR_DIR / name}"
+
+
+def settings() -> Settings:
+    env = os.environ
+    return Settings(
+        database_url=env.get("DATABASE_URL", _sqlite_url("assistant.db")),
+        tracker_store_url=env.get("TRACKER_STORE_URL", _sqlite_url("tracker.db")),
+        rasa_port=int(env.get("RASA_PORT", "5005")),
+        action_port=int(env.get("ACTION_PORT", "5055")),
+        max_misunderstood=int(env.get("MAX_MISUNDERSTOOD", "2")),
+        ticket_recent_messages=int(env.get("TICKET_RECENT_MESSAGES", "5")),
+    )
