@@ -1,0 +1,52 @@
+"""Pulling the customer's own values out of what they pasted."""
+import pytest
+
+from bot.extract import extract_values, normalise_pasted_error
+
+
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("it says account 1930 is not active??", {"account": "1930"}),
+        ('Konto "3001" är inte aktivt.', {"account": "3001"}),
+        ("Kontot 6540 är inte aktivt", {"account": "6540"}),
+        ("acct 2641 inactive in fortnox", {"account": "2641", "accounting_system": "Fortnox"}),
+        ("Fel vid export: Verifikationsserien är inte manuell (F).", {"series": "F"}),
+        ("Voucher series is not manual (a)", {"series": "A"}),
+        ("serie B funkar inte i Visma", {"series": "B", "accounting_system": "Visma"}),
+        ("FileId 8f3a2c1e-5b7d was not connected to voucher", {"file_id": "8f3a2c1e-5b7d"}),
+        ("FileId: 4711 kopplades inte", {"file_id": "4711"}),
+        ("Fortnox har låst perioden t.o.m. 2024-12-31.",
+         {"period_date": "2024-12-31", "accounting_system": "Fortnox"}),
+        ("period 2025-03 is locked", {"period_date": "2025-03"}),
+        ("error code 2000663", {"error_code": "2000663"}),
+        ("my exports don't work", {}),
+        ("", {}),
+    ],
+)
+def test_values(text, expected):
+    assert extract_values(text) == expected
+
+
+def test_seven_digit_code_is_not_an_account():
+    assert "account" not in extract_values("Kunde inte hitta konto 2001304")
+
+
+def test_file_id_is_not_the_next_word():
+    assert "file_id" not in extract_values("FileId was not connected to voucher")
+
+
+def test_pasted_json_is_unpacked_including_unicode_escapes():
+    body = ('{"ErrorInformation": {"error": 1, "message": '
+            '"Verifikationsserien \\u00e4r inte manuell (B)", "code": 2000663}}')
+    assert "Verifikationsserien är inte manuell (B)" in normalise_pasted_error(body)
+    assert extract_values(body) == {"series": "B", "error_code": "2000663"}
+
+
+def test_broken_json_is_left_alone():
+    assert normalise_pasted_error('{"message": "half') == '{"message": "half'
+
+
+def test_hostile_input_does_not_crash():
+    for text in ["\x00\x01\x02", "{" * 5000 + "}" * 5000, "a" * 100_000, "<script>alert(1)</script>"]:
+        extract_values(text)
