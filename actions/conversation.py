@@ -21,6 +21,11 @@ def language_of(tracker: Tracker) -> str:
     return detect_language(text) or DEFAULT_LANGUAGE
 
 
+def latest_intent(tracker: Tracker) -> Optional[str]:
+    """The intent of the latest message as classified, nlu_fallback included."""
+    return (tracker.latest_message.get("intent") or {}).get("name")
+
+
 def values_of(tracker: Tracker) -> Dict[str, str]:
     """The bookkeeping values the customer gave so far (slots filled from entities)."""
     return {name: tracker.get_slot(name) for name in EXTRACTORS if tracker.get_slot(name)}

@@ -12,6 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from actions.conversation import (
     consecutive_misunderstood,
     language_of,
+    latest_intent,
     recent_customer_messages,
     values_of,
 )
@@ -30,7 +31,7 @@ REASON_BY_INTENT = {
 
 
 def escalation_reason(tracker: Tracker) -> str:
-    return REASON_BY_INTENT.get(tracker.get_intent_of_latest_message(), "other")
+    return REASON_BY_INTENT.get(latest_intent(tracker), "other")
 
 
 class ActionEscalate(Action):

@@ -7,6 +7,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.conversation import latest_intent
+
 
 class ActionHandleFeedback(Action):
     def name(self) -> Text:
@@ -15,7 +17,7 @@ class ActionHandleFeedback(Action):
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:
-        said_yes = tracker.get_intent_of_latest_message() == "affirm"
+        said_yes = latest_intent(tracker) == "affirm"
         if not tracker.get_slot("awaiting_feedback"):
             dispatcher.utter_message(
                 response="utter_affirm_without_question"

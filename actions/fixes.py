@@ -7,7 +7,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.conversation import language_of, values_of
+from actions.conversation import language_of, latest_intent, values_of
 from bot.catalogue import load_catalogue
 from bot.render import render_fix
 
@@ -22,7 +22,7 @@ class ActionGiveFix(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:
         catalogue = load_catalogue()
-        intent = tracker.get_intent_of_latest_message()
+        intent = latest_intent(tracker)
         if intent not in catalogue:
             # Reached only if a rule and the catalogue disagree: ask instead of guessing.
             return [FollowupAction("action_ask_for_error_message")]

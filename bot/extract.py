@@ -45,7 +45,6 @@ _SERIES = [
 _FILE_ID = re.compile(r"\bfile\s*id\s*[:=#]?\s*[\"']?([A-Za-z0-9][A-Za-z0-9_-]{0,63})", re.IGNORECASE)
 _DATE = re.compile(r"(?<!\d)(\d{4})-(0[1-9]|1[0-2])(?:-(0[1-9]|[12]\d|3[01]))?(?!\d)")
 ERROR_CODE_PATTERN = re.compile(r"(?<!\d)(2\d{6})(?!\d)")
-_JSON_OBJECT = re.compile(r"\{.*\}", re.DOTALL)
 _WORDS_FILE_ID_IS_NOT = {"was", "is", "has", "har", "kopplades", "not", "inte"}
 
 
@@ -109,11 +108,14 @@ def normalise_pasted_error(text: str) -> str:
     "code": 2000663}}`` becomes ``Verifikationsserien är inte manuell (F) 2000663`` appended
     to the original, so that escapes and quoting do not hide the wording.
     """
-    match = _JSON_OBJECT.search(text or "")
-    if not match:
-        return text or ""
+    text = text or ""
+    # From the first "{" to the last "}": str.find, not a regex, so that a message
+    # of many braces costs linear time.
+    start, end = text.find("{"), text.rfind("}")
+    if start < 0 or end < start:
+        return text
     try:
-        body = json.loads(match.group(0))
+        body = json.loads(text[start : end + 1])
     except ValueError:
         return text
     return f"{text} {' '.join(_strings_in(body))}"

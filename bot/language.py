@@ -14,18 +14,20 @@ from typing import Optional
 SWEDISH_WORDS = frozenset(
     """
     och att det som en ett är ar inte jag du vi har hur vad varför varfor kan
-    min mitt mina din ditt på pa för for med till av om men eller så sa nu
+    min mitt mina din ditt på pa för med till av om men eller så sa nu
     hej hejsan tjena tack tackar ja japp nej nä inga ingen något nagot några
     går gar funkar fungerar fungera hjälp hjalp hjälpa behöver behover vill
     kontot konto kontona verifikation verifikationen verifikationsserien serien
-    perioden period låst last stängd öppen bokföring bokforing bokföringen
-    exporten export exportera exporteras misslyckades misslyckas fel felet
+    perioden låst last stängd öppen bokföring bokforing bokföringen
+    exporten exportera exporteras misslyckades misslyckas fel felet
     felmeddelande står star säger sager kvitto kvittot licens behörighet
-    människa manniskan person handläggare kundtjänst prata snälla snalla
+    människa manniskan handläggare kundtjänst prata snälla snalla
     också ocksa bara redan igen fortfarande fick får gör gor göra gjorde
     hejdå hejda adjö vänligen mvh
     """.split()
 )
+# Words spelled alike in both languages ("for"/"för" without dots, "export",
+# "period", "person") are in neither list: they say nothing about the language.
 
 ENGLISH_WORDS = frozenset(
     """

@@ -21,7 +21,7 @@ MODEL_PATH = PROJECT_ROOT / "models" / "current.tar.gz"
 RASA = str(Path(sys.executable).with_name("rasa"))
 
 
-def _endpoints_file(config: Settings, directory: Path) -> Path:
+def endpoints_file(config: Settings, directory: Path) -> Path:
     """endpoints.yml with the action server's port from the settings."""
     text = (PROJECT_ROOT / "endpoints.yml").read_text(encoding="utf-8")
     text = text.replace("localhost:5055", f"localhost:{config.action_port}")
@@ -38,7 +38,7 @@ def commands(config: Settings, run_dir: Path, model: Path = MODEL_PATH) -> Dict[
         ],
         "rasa server": [
             RASA, "run", "--model", str(model),
-            "--endpoints", str(_endpoints_file(config, run_dir)),
+            "--endpoints", str(endpoints_file(config, run_dir)),
             "--credentials", str(PROJECT_ROOT / "credentials.yml"),
             "--port", str(config.rasa_port),
             "--cors", "*",

@@ -20,6 +20,7 @@ from bot.recognise import UNKNOWN_ERROR, recognise_error
 # A known accounting error that is not on the help page: the assistant says what it
 # can help with and offers a person, as for any other out-of-scope request.
 UNKNOWN_ERROR_INTENT = "out_of_scope"
+FALLBACK_INTENT = "nlu_fallback"
 
 
 @DefaultV1Recipe.register(
@@ -50,7 +51,7 @@ class ExportErrorRecogniser(GraphComponent, IntentClassifier):
         ranking = [
             entry
             for entry in message.get(INTENT_RANKING_KEY) or []
-            if entry.get("name") != intent
+            if entry.get("name") not in (intent, FALLBACK_INTENT)
         ]
         message.set(INTENT, certain, add_to_output=True)
         message.set(INTENT_RANKING_KEY, [certain] + ranking, add_to_output=True)

@@ -45,9 +45,18 @@ class ExportValueExtractor(GraphComponent, EntityExtractorMixin):
     @staticmethod
     def entities_for(text: str) -> List[Dict[str, Any]]:
         entities = [
-            {"entity": name, "value": value} for name, value in extract_values(text).items()
+            {"entity": name, "value": value, **_span(text, value)}
+            for name, value in extract_values(text).items()
         ]
         language = detect_language(text)
         if language:
-            entities.append({"entity": LANGUAGE_ENTITY, "value": language})
+            entities.append({"entity": LANGUAGE_ENTITY, "value": language,
+                             "start": 0, "end": len(text)})
         return entities
+
+
+def _span(text: str, value: str) -> Dict[str, int]:
+    """Where the value stands in the text, for reviewers; the whole text if rewritten
+    (a series letter written in lower case, a value from a JSON escape)."""
+    start = text.find(value)
+    return {"start": start, "end": start + len(value)} if start >= 0 else {"start": 0, "end": len(text)}

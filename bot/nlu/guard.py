@@ -1,0 +1,57 @@
+"""Keeps what the NLU pipeline reads to a sane size and free of control characters.
+
+Only what the pipeline reads changes: Rasa stores the message as the customer sent
+it, so nothing is lost for the transcript.  A pasted log of 100,000 characters would
+otherwise cost the transformer seconds of CPU and gigabytes of memory.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any, Dict, List, Text
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.constants import TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def clean_for_nlu(text: str, max_chars: int) -> str:
+    return _CONTROL.sub(" ", text[:max_chars])
+
+
+@DefaultV1Recipe.register(
+    DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False
+)
+class MessageGuard(GraphComponent):
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        # An error message with its context fits easily in 2,000 characters.
+        return {"max_chars": 2000}
+
+    def __init__(self, config: Dict[Text, Any]) -> None:
+        self.max_chars = int(config["max_chars"])
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "MessageGuard":
+        return cls({**cls.get_default_config(), **config})
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        return training_data
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            text = message.get(TEXT)
+            if text:
+                message.set(TEXT, clean_for_nlu(text, self.max_chars))
+        return messages

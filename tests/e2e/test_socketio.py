@@ -1,0 +1,67 @@
+"""The socket.io channel, as the web widget uses it, with a real socket.io client."""
+import asyncio
+import uuid
+
+import socketio
+
+from tests.e2e.conftest import RASA_PORT
+
+
+class SocketCustomer:
+    def __init__(self, session_id: str) -> None:
+        self.session_id = session_id
+        self.client = socketio.AsyncClient(reconnection=False)
+        self.received: asyncio.Queue = asyncio.Queue()
+        self.confirmed = asyncio.Event()
+        self.client.on("bot_uttered", self.received.put_nowait)
+        self.client.on("session_confirm", lambda *_: self.confirmed.set())
+
+    async def connect(self) -> None:
+        await self.client.connect(f"http://localhost:{RASA_PORT}", transports=["websocket"])
+        await self.client.emit("session_request", {"session_id": self.session_id})
+        await asyncio.wait_for(self.confirmed.wait(), 10)
+
+    async def say(self, text: str) -> None:
+        await self.client.emit("user_uttered", {"message": text, "session_id": self.session_id})
+
+    async def read_until(self, needle: str, timeout: float = 30) -> list:
+        messages = []
+        while True:
+            message = await asyncio.wait_for(self.received.get(), timeout)
+            messages.append(message)
+            if needle in (message.get("text") or ""):
+                return messages
+
+
+async def test_conversation_survives_a_reconnect_with_the_same_session(assistant):
+    session_id = uuid.uuid4().hex
+    first = SocketCustomer(session_id)
+    await first.connect()
+    await first.say("Account 1930 is not active")
+    messages = await first.read_until("Did that fix it?")
+    assert any("account 1930" in (m.get("text") or "") for m in messages), messages
+    question = messages[-1]
+    assert [q["payload"] for q in question["quick_replies"]] == ["/affirm", "/deny"]
+    await first.client.disconnect()
+
+    # Reloading the page: a new connection that asks for the same session.
+    second = SocketCustomer(session_id)
+    await second.connect()
+    await second.say("/deny")
+    messages = await second.read_until("support team")
+    assert "passed your conversation" in messages[-1]["text"]
+    await second.client.disconnect()
+
+
+async def test_two_customers_do_not_see_each_others_answers(assistant):
+    alice, bob = SocketCustomer(uuid.uuid4().hex), SocketCustomer(uuid.uuid4().hex)
+    await alice.connect()
+    await bob.connect()
+    await alice.say("Account 1111 is not active")
+    await bob.say("Account 2222 is not active")
+    alice_messages = await alice.read_until("Did that fix it?")
+    bob_messages = await bob.read_until("Did that fix it?")
+    assert "2222" not in str(alice_messages) and "1111" in str(alice_messages)
+    assert "1111" not in str(bob_messages) and "2222" in str(bob_messages)
+    await alice.client.disconnect()
+    await bob.client.disconnect()
