@@ -8,6 +8,7 @@ PY      := $(VENV)/bin/python
 RASA    := $(VENV)/bin/rasa
 STAMP   := $(VENV)/.installed-$(shell sha256sum requirements.lock | cut -c1-12)
 MODEL   := models/current.tar.gz
+CHROMIUM := /usr/bin/chromium
 FINGERPRINT_FILE := models/current.fingerprint
 
 # Rasa 3.6 runs on Python 3.8-3.10 only: find a working python3.10 on PATH or in pyenv.
@@ -25,7 +26,7 @@ export PYTHONPATH := $(CURDIR)
 export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: help setup train run test shell eval bench lock nlu-data clean
+.PHONY: help setup train run test shell eval bench lock nlu-data clean browser
 
 help:
 	@echo "make run    set up, train if needed, start the assistant on localhost"
@@ -46,6 +47,15 @@ $(STAMP): requirements.lock
 
 setup: $(STAMP)
 
+# Browser tests drive Debian's Chromium; no tool may download a browser of its own.
+$(CHROMIUM):
+	@echo "Installing Debian's chromium and chromium-driver for the browser tests ..."
+	@if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium chromium-driver >/dev/null
+
+browser: $(CHROMIUM)
+
 nlu-data: setup
 	$(PY) -m bot.nlu_data
 
@@ -65,7 +75,7 @@ run: train
 shell: train
 	$(PY) -m bot.shell
 
-test: train
+test: train browser
 	$(PY) -m pytest
 
 eval: train

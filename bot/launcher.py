@@ -43,7 +43,14 @@ def commands(config: Settings, run_dir: Path, model: Path = MODEL_PATH) -> Dict[
             "--port", str(config.rasa_port),
             "--cors", "*",
         ],
+        "pages": [sys.executable, "-m", "bot.pages", "--port", str(config.pages_port)],
     }
+
+
+def health_url(name: str, config: Settings) -> str:
+    port = {"action server": config.action_port, "rasa server": config.rasa_port,
+            "pages": config.pages_port}[name]
+    return f"http://localhost:{port}/" + ("" if name == "rasa server" else "health")
 
 
 def wait_for_http(url: str, timeout: float, process: Optional[subprocess.Popen] = None) -> None:
@@ -71,13 +78,7 @@ class Assistant:
 
     @property
     def config(self) -> Settings:
-        saved = dict(os.environ)
-        os.environ.update(self.env)
-        try:
-            return settings()
-        finally:
-            os.environ.clear()
-            os.environ.update(saved)
+        return settings(self.env)
 
     def _output(self, name: str):
         if self.log_dir is None:
@@ -86,23 +87,31 @@ class Assistant:
         return open(self.log_dir / f"{name.replace(' ', '-')}.log", "ab")
 
     def start(self, timeout: float = 180) -> "Assistant":
-        config = self.config
-        run_dir = PROJECT_ROOT / "var" / f"run-{config.rasa_port}"
-        run_dir.mkdir(parents=True, exist_ok=True)
-        for name, argv in commands(config, run_dir).items():
-            output = self._output(name)
-            self.processes[name] = subprocess.Popen(
-                argv, cwd=PROJECT_ROOT, env=self.env, stdout=output, stderr=subprocess.STDOUT
-                if output else None, start_new_session=True,
-            )
-        wait_for_http(
-            f"http://localhost:{config.action_port}/health", timeout,
-            self.processes["action server"],
-        )
-        wait_for_http(
-            f"http://localhost:{config.rasa_port}/", timeout, self.processes["rasa server"]
-        )
+        for name in commands(self.config, self.run_dir):
+            self.start_process(name, wait=False)
+        for name in self.processes:
+            self.wait_until_up(name, timeout)
         return self
+
+    @property
+    def run_dir(self) -> Path:
+        path = PROJECT_ROOT / "var" / f"run-{self.config.rasa_port}"
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+    def start_process(self, name: str, wait: bool = True, timeout: float = 180) -> None:
+        """Starts (or restarts, after stop_process) one of the processes."""
+        argv = commands(self.config, self.run_dir)[name]
+        output = self._output(name)
+        self.processes[name] = subprocess.Popen(
+            argv, cwd=PROJECT_ROOT, env=self.env, stdout=output,
+            stderr=subprocess.STDOUT if output else None, start_new_session=True,
+        )
+        if wait:
+            self.wait_until_up(name, timeout)
+
+    def wait_until_up(self, name: str, timeout: float = 180) -> None:
+        wait_for_http(health_url(name, self.config), timeout, self.processes[name])
 
     def stop_process(self, name: str) -> None:
         process = self.processes.get(name)
@@ -126,13 +135,17 @@ class Assistant:
         self.stop()
 
 
+def _stop_on_sigterm(*_args) -> None:
+    raise KeyboardInterrupt
+
+
 def main() -> int:
     if not MODEL_PATH.exists():
         print("No trained model: run `make train` (make run does it for you).", file=sys.stderr)
         return 1
     assistant = Assistant()
     config = assistant.config
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt))
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
     try:
         assistant.start()
         print(
@@ -142,6 +155,7 @@ def main() -> int:
             f"  socket.io: ws://localhost:{config.rasa_port}/socket.io "
             "(events user_uttered / bot_uttered)\n"
             f"  actions:   http://localhost:{config.action_port}/health\n"
+            f"  web page:  http://localhost:{config.pages_port}/  (demo page with the chat widget)\n"
             "Press Ctrl-C to stop.\n",
             flush=True,
         )

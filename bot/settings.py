@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Mapping, Optional
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 VAR_DIR = PROJECT_ROOT / "var"
@@ -20,6 +21,8 @@ class Settings:
     tracker_store_url: str
     rasa_port: int
     action_port: int
+    # The demo page with the chat widget (and later the staff console).
+    pages_port: int
     # How many consecutive misunderstood messages before a human takes over.
     max_misunderstood: int
     # How many of the customer's latest messages a handoff ticket keeps.
@@ -30,13 +33,15 @@ def _sqlite_url(name: str) -> str:
     return f"sqlite:///{VAR_DIR / name}"
 
 
-def settings() -> Settings:
-    env = os.environ
+def settings(env: Optional[Mapping[str, str]] = None) -> Settings:
+    """The settings from ``env`` (default: this process's environment)."""
+    env = os.environ if env is None else env
     return Settings(
         database_url=env.get("DATABASE_URL", _sqlite_url("assistant.db")),
         tracker_store_url=env.get("TRACKER_STORE_URL", _sqlite_url("tracker.db")),
         rasa_port=int(env.get("RASA_PORT", "5005")),
         action_port=int(env.get("ACTION_PORT", "5055")),
+        pages_port=int(env.get("PAGES_PORT", "8080")),
         max_misunderstood=int(env.get("MAX_MISUNDERSTOOD", "2")),
         ticket_recent_messages=int(env.get("TICKET_RECENT_MESSAGES", "5")),
     )
