@@ -19,7 +19,8 @@ PYTHON310 := $(shell for p in python3.10 $(HOME)/.pyenv/versions/3.10*/bin/pytho
 
 # What a trained model depends on: when any of it changes, `make train` retrains.
 TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' | sort) \
-	bot/catalogue/errors.yml $(shell find bot -name '*.py' | sort) requirements.lock
+	$(shell find bot/nlu bot/catalogue -name "*.py" -o -name "*.yml" | sort) \
+	bot/language.py bot/extract.py bot/recognise.py bot/vocabulary.py requirements.lock
 FINGERPRINT = $(shell cat $(TRAINING_INPUTS) | sha256sum | cut -c1-16)
 
 export PYTHONPATH := $(CURDIR)

@@ -1,0 +1,26 @@
+import pytest
+
+from bot.vocabulary import build_vocabulary, has_no_known_word, is_known
+
+VOCABULARY = build_vocabulary([
+    "account 1930 is not active", "kontot är inte aktivt", "yes", "ja", "nej", "hello",
+])
+
+
+@pytest.mark.parametrize("text", ["qwxz vbnm plok", "zzkj hhhq wpow", "asdfgh"])
+def test_keyboard_mash_has_no_known_word(text):
+    assert has_no_known_word(text, VOCABULARY)
+
+
+@pytest.mark.parametrize("text", ["acount 1930 not actve", "hello!!", "kontot", "yess", "nejj"])
+def test_typos_of_known_words_are_known(text):
+    assert not has_no_known_word(text, VOCABULARY)
+
+
+@pytest.mark.parametrize("text", ["", "1930", "???", "🙂"])
+def test_a_message_without_words_is_not_judged_here(text):
+    assert not has_no_known_word(text, VOCABULARY)
+
+
+def test_short_words_need_an_exact_match():
+    assert not is_known("jo", VOCABULARY) and is_known("ja", VOCABULARY)
