@@ -49,10 +49,20 @@ def _intent_name(event: dict) -> Optional[str]:
     return ((event.get("parse_data") or {}).get("intent") or {}).get("name")
 
 
+def is_blank(text: Optional[str]) -> bool:
+    """Nothing a person could have meant: empty, spaces, control characters."""
+    return not "".join(ch for ch in (text or "") if ch.isprintable()).strip()
+
+
 def consecutive_misunderstood(tracker: Tracker) -> int:
-    """How many of the latest user messages in a row fell back, counting the last one."""
+    """How many of the latest user messages in a row fell back, counting the last one.
+
+    A blank message (an Enter pressed by mistake) neither counts nor breaks the run.
+    """
     count = 0
     for event in reversed(user_messages(tracker)):
+        if is_blank(event.get("text")):
+            continue
         if _intent_name(event) != FALLBACK_INTENT:
             break
         count += 1

@@ -11,6 +11,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from actions.conversation import (
     consecutive_misunderstood,
+    is_blank,
     language_of,
     latest_intent,
     recent_customer_messages,
@@ -83,6 +84,9 @@ class ActionHandleFallback(Action):
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:
+        if is_blank(tracker.latest_message.get("text")):
+            dispatcher.utter_message(response="utter_empty_message")
+            return []
         if consecutive_misunderstood(tracker) >= settings().max_misunderstood:
             dispatcher.utter_message(response="utter_still_not_understood")
             return [FollowupAction("action_escalate")]

@@ -29,7 +29,8 @@ ACCOUNTING_SYSTEMS = {
 
 _QUOTE = "\"'“”‘’`«»"
 _ACCOUNT = re.compile(
-    r"\b(?:account|acct|acc|konto|kontot|kontonummer)\s*(?:nr\.?|no\.?|number|nummer)?\s*"
+    # "account", and the typos "acount", "accont", "acct"; Swedish "konto", "kontot", "kto".
+    r"\b(?:ac{1,2}o?u?n?t|acc|konto|kontot|kontonummer|kontonr|kto)\s*(?:nr\.?|no\.?|number|nummer)?\s*"
     rf"[{_QUOTE}]?(\d{{4}})[{_QUOTE}]?(?!\d)",
     re.IGNORECASE,
 )

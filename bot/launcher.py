@@ -87,10 +87,14 @@ class Assistant:
         return open(self.log_dir / f"{name.replace(' ', '-')}.log", "ab")
 
     def start(self, timeout: float = 180) -> "Assistant":
-        for name in commands(self.config, self.run_dir):
-            self.start_process(name, wait=False)
-        for name in self.processes:
-            self.wait_until_up(name, timeout)
+        try:
+            for name in commands(self.config, self.run_dir):
+                self.start_process(name, wait=False)
+            for name in self.processes:
+                self.wait_until_up(name, timeout)
+        except BaseException:
+            self.stop()  # leave no half-started processes behind
+            raise
         return self
 
     @property

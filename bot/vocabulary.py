@@ -39,8 +39,8 @@ def is_known(word: str, vocabulary: Set[str]) -> bool:
     if word in vocabulary:
         return True
     # One typo away from a known word of some length; short words are too easy to hit.
-    return len(word) >= 4 and any(
-        len(known) >= 3 and _one_edit_apart(word, known) for known in vocabulary
+    return len(word) >= 3 and any(
+        len(known) >= 2 and _one_edit_apart(word, known) for known in vocabulary
     )
 
 

@@ -147,3 +147,13 @@ def test_misunderstandings_must_be_in_a_row():
     tracker = make_tracker([("blorp", "nlu_fallback"), ("hi", "greet"), ("zzz", "nlu_fallback")])
     events, _ = run(ActionHandleFallback(), tracker)
     assert events == []
+
+
+@pytest.mark.parametrize("blank", ["", "   ", "\x00\x01"])
+def test_a_blank_message_is_pointed_out_and_not_counted(blank):
+    tracker = make_tracker([("blorp", "nlu_fallback"), (blank, "nlu_fallback")])
+    events, messages = run(ActionHandleFallback(), tracker)
+    assert [m["response"] for m in messages] == ["utter_empty_message"] and events == []
+    tracker = make_tracker([("blorp", "nlu_fallback"), (blank, "nlu_fallback"), ("zz", "nlu_fallback")])
+    events, _ = run(ActionHandleFallback(), tracker)
+    assert events == [FollowupAction("action_escalate")]

@@ -11,6 +11,8 @@ from bot.extract import extract_values, normalise_pasted_error
         ('Konto "3001" är inte aktivt.', {"account": "3001"}),
         ("Kontot 6540 är inte aktivt", {"account": "6540"}),
         ("acct 2641 inactive in fortnox", {"account": "2641", "accounting_system": "Fortnox"}),
+        ("acount 1930 not actve", {"account": "1930"}),
+        ("accont nr 5010 is inactive", {"account": "5010"}),
         ("Fel vid export: Verifikationsserien är inte manuell (F).", {"series": "F"}),
         ("Voucher series is not manual (a)", {"series": "A"}),
         ("serie B funkar inte i Visma", {"series": "B", "accounting_system": "Visma"}),

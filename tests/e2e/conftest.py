@@ -17,6 +17,7 @@ from bot.launcher import MODEL_PATH, Assistant
 
 RASA_PORT = 5105
 ACTION_PORT = 5155
+PAGES_PORT = 8180
 LOG_DIR = Path(__file__).resolve().parents[1] / ".output"
 
 
@@ -27,6 +28,7 @@ def assistant(tmp_path_factory):
     env = {
         "RASA_PORT": str(RASA_PORT),
         "ACTION_PORT": str(ACTION_PORT),
+        "PAGES_PORT": str(PAGES_PORT),
         "DATABASE_URL": f"sqlite:///{data / 'assistant.db'}",
         "TRACKER_STORE_URL": f"sqlite:///{data / 'tracker.db'}",
     }
