@@ -1,10 +1,18 @@
 import pytest
 
-from bot.vocabulary import build_vocabulary, has_no_known_word, is_known
+from bot.vocabulary import (
+    build_vocabulary,
+    has_no_known_word,
+    is_known,
+    looks_like_keyboard_mash,
+    vocabulary_trigrams,
+)
 
 VOCABULARY = build_vocabulary([
     "account 1930 is not active", "kontot är inte aktivt", "yes", "ja", "nej", "hello",
+    "tjena", "tack så mycket", "jättebra", "hallå",
 ])
+TRIGRAMS = vocabulary_trigrams(VOCABULARY)
 
 
 @pytest.mark.parametrize("text", ["qwxz vbnm plok", "zzkj hhhq wpow", "asdfgh"])
@@ -25,3 +33,14 @@ def test_a_message_without_words_is_not_judged_here(text):
 
 def test_two_letter_words_need_an_exact_match():
     assert not is_known("jo", VOCABULARY) and is_known("ja", VOCABULARY)
+
+
+@pytest.mark.parametrize("text", ["tjenare", "jättetack", "halloj"])
+def test_slang_built_from_known_letter_sequences_is_not_mash(text):
+    assert has_no_known_word(text, VOCABULARY)
+    assert not looks_like_keyboard_mash(text, VOCABULARY, TRIGRAMS)
+
+
+@pytest.mark.parametrize("text", ["qwxz vbnm plok", "zzkj hhhq wpow", "xcvb"])
+def test_mash_is_mash(text):
+    assert looks_like_keyboard_mash(text, VOCABULARY, TRIGRAMS)

@@ -1,4 +1,4 @@
-"""Falls back when a message has no word known from the training data (see bot/vocabulary.py)."""
+"""Falls back on keyboard mash: no word known from the training data (see bot/vocabulary.py)."""
 from __future__ import annotations
 
 import json
@@ -13,7 +13,7 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.vocabulary import build_vocabulary, has_no_known_word
+from bot.vocabulary import build_vocabulary, looks_like_keyboard_mash, vocabulary_trigrams
 
 FALLBACK_INTENT = "nlu_fallback"
 VOCABULARY_FILE = "vocabulary.json"
@@ -32,6 +32,7 @@ class UnknownWordsFallback(GraphComponent, IntentClassifier):
         self._model_storage = model_storage
         self._resource = resource
         self.vocabulary = vocabulary or set()
+        self.known_trigrams = vocabulary_trigrams(self.vocabulary)
 
     @classmethod
     def create(
@@ -47,6 +48,7 @@ class UnknownWordsFallback(GraphComponent, IntentClassifier):
         self.vocabulary = build_vocabulary(
             example.get(TEXT) or "" for example in training_data.intent_examples
         )
+        self.known_trigrams = vocabulary_trigrams(self.vocabulary)
         with self._model_storage.write_to(self._resource) as directory:
             (directory / VOCABULARY_FILE).write_text(
                 json.dumps(sorted(self.vocabulary), ensure_ascii=False), encoding="utf-8"
@@ -73,7 +75,8 @@ class UnknownWordsFallback(GraphComponent, IntentClassifier):
         if not self.vocabulary:
             return messages
         for message in messages:
-            if has_no_known_word(message.get(TEXT) or "", self.vocabulary):
+            text = message.get(TEXT) or ""
+            if looks_like_keyboard_mash(text, self.vocabulary, self.known_trigrams):
                 fallback = {"name": FALLBACK_INTENT, "confidence": 0.0}
                 ranking = message.get(INTENT_RANKING_KEY) or []
                 message.set(INTENT, fallback, add_to_output=True)
