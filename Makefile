@@ -27,7 +27,7 @@ export PYTHONPATH := $(CURDIR)
 export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: help setup train run test shell eval bench lock nlu-data clean browser
+.PHONY: help setup train run test shell eval bench lock nlu-data clean browser lint
 
 help:
 	@echo "make run    set up, train if needed, start the assistant on localhost"
@@ -76,7 +76,10 @@ run: train
 shell: train
 	$(PY) -m bot.shell
 
-test: train browser
+lint: setup
+	$(VENV)/bin/ruff check bot actions tests
+
+test: train browser lint
 	$(PY) -m pytest
 
 eval: train

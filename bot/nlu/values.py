@@ -1,7 +1,14 @@
-"""Adds the values a message carries (account, series, FileId, ...) and its language as entities."""
+"""Adds the values a message carries (account, series, FileId, ...) and its language as entities.
+
+The widget sends message metadata: ``language`` (the page's language) and, when the chat
+was opened from a failed transaction, ``transaction`` (its error text, accounting
+system, ...).  A transaction's error text was not typed by the customer, so the page's
+language wins over the language the error happens to be written in; for typed messages
+the page's language is used only when the text shows none.
+"""
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List, Optional, Text
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -11,7 +18,7 @@ from rasa.nlu.extractors.extractor import EntityExtractorMixin
 from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.extract import extract_values
+from bot.extract import extract_accounting_system, extract_values
 from bot.language import detect_language
 
 LANGUAGE_ENTITY = "language"
@@ -33,7 +40,7 @@ class ExportValueExtractor(GraphComponent, EntityExtractorMixin):
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
-            entities = self.entities_for(message.get(TEXT) or "")
+            entities = self.entities_for(message.get(TEXT) or "", message.get("metadata"))
             if entities:
                 message.set(
                     ENTITIES,
@@ -43,12 +50,22 @@ class ExportValueExtractor(GraphComponent, EntityExtractorMixin):
         return messages
 
     @staticmethod
-    def entities_for(text: str) -> List[Dict[str, Any]]:
+    def entities_for(text: str, metadata: Optional[dict] = None) -> List[Dict[str, Any]]:
+        metadata = metadata if isinstance(metadata, dict) else {}
+        transaction = metadata.get("transaction")
+        transaction = transaction if isinstance(transaction, dict) else {}
+        values = extract_values(text)
+        if "accounting_system" not in values:
+            system = extract_accounting_system(str(transaction.get("accountingSystem") or ""))
+            if system:
+                values["accounting_system"] = system
         entities = [
             {"entity": name, "value": value, **_span(text, value)}
-            for name, value in extract_values(text).items()
+            for name, value in values.items()
         ]
-        language = detect_language(text)
+        page_language = metadata.get("language") if metadata.get("language") in ("en", "sv") else None
+        typed_language = None if transaction else detect_language(text)
+        language = typed_language or page_language
         if language:
             entities.append({"entity": LANGUAGE_ENTITY, "value": language,
                              "start": 0, "end": len(text)})

@@ -1,8 +1,7 @@
 """Whole conversations through the REST channel, against the real servers and model."""
-import pytest
 
 from bot.storage.tickets import TicketRepository
-from tests.e2e.conftest import RestCustomer, buttons_of, dump
+from tests.e2e.conftest import buttons_of, dump
 
 
 def tickets_for(assistant, sender):
