@@ -12,45 +12,84 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional
 
+import yaml
+
+from bot.balancer import nginx_command, nginx_config
 from bot.settings import PROJECT_ROOT, Settings, settings
 
 MODEL_PATH = PROJECT_ROOT / "models" / "current.tar.gz"
 RASA = str(Path(sys.executable).with_name("rasa"))
 
 
+# Sanic refuses request bodies over this before reading them (413).
+MAX_REQUEST_BYTES = 65536
+
+
+@dataclass
+class Process:
+    argv: List[str]
+    health_url: str
+    env: Dict[str, str] = field(default_factory=dict)
+
+
+def balanced(config: Settings) -> bool:
+    """The production profile: several Rasa processes behind nginx."""
+    return config.rasa_processes > 1
+
+
 def endpoints_file(config: Settings, directory: Path) -> Path:
-    """endpoints.yml with the action server's port from the settings."""
-    text = (PROJECT_ROOT / "endpoints.yml").read_text(encoding="utf-8")
-    text = text.replace("localhost:5055", f"localhost:{config.action_port}")
+    """endpoints.yml with the action server's port and, with Redis, the lock store."""
+    endpoints = yaml.safe_load((PROJECT_ROOT / "endpoints.yml").read_text(encoding="utf-8"))
+    endpoints["action_endpoint"]["url"] = f"http://127.0.0.1:{config.action_port}/webhook"
+    if config.redis_url:
+        endpoints["lock_store"] = {"type": "bot.lock_store.FailoverRedisLockStore"}
     path = directory / "endpoints.yml"
-    path.write_text(text, encoding="utf-8")
+    path.write_text(yaml.safe_dump(endpoints, sort_keys=False), encoding="utf-8")
     return path
 
 
-def commands(config: Settings, run_dir: Path, model: Path = MODEL_PATH) -> Dict[str, List[str]]:
-    return {
-        "action server": [
-            RASA, "run", "actions", "--actions", "actions",
-            "--port", str(config.action_port),
-        ],
-        "rasa server": [
-            RASA, "run", "--model", str(model),
-            "--endpoints", str(endpoints_file(config, run_dir)),
-            "--credentials", str(PROJECT_ROOT / "credentials.yml"),
-            "--port", str(config.rasa_port),
-            "--cors", "*",
-        ],
-        "pages": [sys.executable, "-m", "bot.pages", "--port", str(config.pages_port)],
+def processes(config: Settings, run_dir: Path, model: Path = MODEL_PATH) -> Dict[str, Process]:
+    """Every process of the assistant, by name, for the given settings."""
+    endpoints = str(endpoints_file(config, run_dir))
+    many = balanced(config)
+    # Behind nginx, the servers listen on the ports after the public ones.
+    action_port = config.action_port + 1 if many else config.action_port
+    rasa_ports = (
+        [config.rasa_port + 1 + i for i in range(config.rasa_processes)]
+        if many else [config.rasa_port]
+    )
+    result = {
+        "action server": Process(
+            [RASA, "run", "actions", "--actions", "actions", "--port", str(action_port)],
+            f"http://127.0.0.1:{action_port}/health",
+            {"ACTION_SERVER_SANIC_WORKERS": "2"} if many else {},
+        )
     }
-
-
-def health_url(name: str, config: Settings) -> str:
-    port = {"action server": config.action_port, "rasa server": config.rasa_port,
-            "pages": config.pages_port}[name]
-    return f"http://localhost:{port}/" + ("" if name == "rasa server" else "health")
+    for number, port in enumerate(rasa_ports, start=1):
+        argv = [
+            RASA, "run", "--model", str(model), "--endpoints", endpoints,
+            "--credentials", str(PROJECT_ROOT / "credentials.yml"),
+            "--port", str(port), "--cors", "*",
+        ]
+        if config.rasa_api_token:
+            argv += ["--enable-api", "--auth-token", config.rasa_api_token]
+        name = f"rasa server {number}" if many else "rasa server"
+        result[name] = Process(argv, f"http://127.0.0.1:{port}/",
+                               {"SANIC_REQUEST_MAX_SIZE": str(MAX_REQUEST_BYTES)})
+    if many:
+        conf = nginx_config(run_dir, config.rasa_port, rasa_ports, config.action_port, action_port)
+        result["load balancer"] = Process(
+            nginx_command(conf, run_dir), f"http://127.0.0.1:{config.rasa_port}/"
+        )
+    result["pages"] = Process(
+        [sys.executable, "-m", "bot.pages", "--port", str(config.pages_port)],
+        f"http://127.0.0.1:{config.pages_port}/health",
+    )
+    return result
 
 
 def wait_for_http(url: str, timeout: float, process: Optional[subprocess.Popen] = None) -> None:
@@ -69,12 +108,20 @@ def wait_for_http(url: str, timeout: float, process: Optional[subprocess.Popen] 
 
 
 class Assistant:
-    """The action server and the Rasa server as child processes."""
+    """The assistant's processes (see ``processes``) as child processes."""
 
     def __init__(self, env: Optional[Dict[str, str]] = None, log_dir: Optional[Path] = None):
         self.env = {**os.environ, **(env or {})}
         self.log_dir = log_dir
         self.processes: Dict[str, subprocess.Popen] = {}
+        self._specs: Optional[Dict[str, Process]] = None
+
+    @property
+    def specs(self) -> Dict[str, Process]:
+        """What to run, worked out (and its config files written) once."""
+        if self._specs is None:
+            self._specs = processes(self.config, self.run_dir)
+        return self._specs
 
     @property
     def config(self) -> Settings:
@@ -88,7 +135,7 @@ class Assistant:
 
     def start(self, timeout: float = 180) -> "Assistant":
         try:
-            for name in commands(self.config, self.run_dir):
+            for name in self.specs:
                 self.start_process(name, wait=False)
             for name in self.processes:
                 self.wait_until_up(name, timeout)
@@ -105,17 +152,17 @@ class Assistant:
 
     def start_process(self, name: str, wait: bool = True, timeout: float = 180) -> None:
         """Starts (or restarts, after stop_process) one of the processes."""
-        argv = commands(self.config, self.run_dir)[name]
+        process = self.specs[name]
         output = self._output(name)
         self.processes[name] = subprocess.Popen(
-            argv, cwd=PROJECT_ROOT, env=self.env, stdout=output,
+            process.argv, cwd=PROJECT_ROOT, env={**process.env, **self.env}, stdout=output,
             stderr=subprocess.STDOUT if output else None, start_new_session=True,
         )
         if wait:
             self.wait_until_up(name, timeout)
 
     def wait_until_up(self, name: str, timeout: float = 180) -> None:
-        wait_for_http(health_url(name, self.config), timeout, self.processes[name])
+        wait_for_http(self.specs[name].health_url, timeout, self.processes[name])
 
     def stop_process(self, name: str) -> None:
         process = self.processes.get(name)
@@ -155,7 +202,7 @@ def main() -> int:
         print(
             "\nThe assistant is running.\n"
             f"  REST:      curl -s localhost:{config.rasa_port}/webhooks/rest/webhook "
-            "-d '{\"sender\": \"me\", \"message\": \"Account 1930 is not active\"}'\n"
+            "-d '{\"sender\": \"my-test-conversation-1\", \"message\": \"Account 1930 is not active\"}'\n"
             f"  socket.io: ws://localhost:{config.rasa_port}/socket.io "
             "(events user_uttered / bot_uttered)\n"
             f"  actions:   http://localhost:{config.action_port}/health\n"

@@ -4,21 +4,18 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from bot.launcher import MODEL_PATH, RASA, Assistant, commands, endpoints_file, wait_for_http
+from bot.launcher import MODEL_PATH, RASA, Assistant, wait_for_http
 from bot.settings import PROJECT_ROOT
 
 
 def main() -> int:
     assistant = Assistant()
-    config = assistant.config
-    run_dir = PROJECT_ROOT / "var" / "shell"
-    run_dir.mkdir(parents=True, exist_ok=True)
-    action_argv = commands(config, run_dir)["action server"]
-    endpoints = str(endpoints_file(config, run_dir))
-    actions = subprocess.Popen(action_argv, cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL,
+    action = assistant.specs["action server"]  # also writes the run's endpoints.yml
+    endpoints = str(assistant.run_dir / "endpoints.yml")
+    actions = subprocess.Popen(action.argv, cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL,
                                stderr=subprocess.STDOUT)
     try:
-        wait_for_http(f"http://localhost:{config.action_port}/health", 120, actions)
+        wait_for_http(action.health_url, 120, actions)
         return subprocess.call([RASA, "shell", "--model", str(MODEL_PATH),
                                 "--endpoints", endpoints], cwd=PROJECT_ROOT)
     except KeyboardInterrupt:

@@ -7,6 +7,7 @@ tests fail rather than skip.
 from __future__ import annotations
 
 import json
+import random
 import uuid
 from pathlib import Path
 
@@ -18,6 +19,8 @@ from bot.launcher import MODEL_PATH, Assistant
 RASA_PORT = 5105
 ACTION_PORT = 5155
 PAGES_PORT = 8180
+# Low enough for a test to reach quickly; every test customer has its own address.
+ADDRESS_LIMIT = 40
 LOG_DIR = Path(__file__).resolve().parents[1] / ".output"
 
 
@@ -29,6 +32,7 @@ def assistant(tmp_path_factory):
         "RASA_PORT": str(RASA_PORT),
         "ACTION_PORT": str(ACTION_PORT),
         "PAGES_PORT": str(PAGES_PORT),
+        "RATE_LIMIT_PER_ADDRESS": str(ADDRESS_LIMIT),
         "DATABASE_URL": f"sqlite:///{data / 'assistant.db'}",
         "TRACKER_STORE_URL": f"sqlite:///{data / 'tracker.db'}",
     }
@@ -44,11 +48,18 @@ class RestCustomer:
     def __init__(self, base_url: str, sender: str = None) -> None:
         self.url = f"{base_url}/webhooks/rest/webhook"
         self.sender = sender or f"test-{uuid.uuid4().hex}"
+        # Each customer comes from an address of its own (a TEST-NET header value, no
+        # traffic goes there), as behind the load balancer; see bot/rate_limit.py.
+        self.address = f"203.0.113.{random.randint(1, 254)}"
+
+    def post(self, message, timeout: float = 30) -> requests.Response:
+        return requests.post(
+            self.url, json={"sender": self.sender, "message": message},
+            headers={"X-Real-IP": self.address}, timeout=timeout,
+        )
 
     def say(self, message, timeout: float = 30) -> list:
-        response = requests.post(
-            self.url, json={"sender": self.sender, "message": message}, timeout=timeout
-        )
+        response = self.post(message, timeout)
         response.raise_for_status()
         return response.json()
 

@@ -65,3 +65,28 @@ async def test_two_customers_do_not_see_each_others_answers(assistant):
     assert "1111" not in str(bob_messages) and "2222" in str(bob_messages)
     await alice.client.disconnect()
     await bob.client.disconnect()
+
+
+async def test_a_guessable_session_id_is_replaced_by_a_random_one(assistant):
+    customer = SocketCustomer("1")
+    confirmed = []
+    customer.client.on("session_confirm", lambda sid: (confirmed.append(sid),
+                                                       customer.confirmed.set()))
+    await customer.connect()
+    assert confirmed and confirmed[0] != "1" and len(confirmed[0]) >= 16
+    await customer.client.disconnect()
+
+
+async def test_a_socket_cannot_write_into_someone_elses_conversation(assistant):
+    victim, intruder = SocketCustomer(uuid.uuid4().hex), SocketCustomer(uuid.uuid4().hex)
+    await victim.connect()
+    await intruder.connect()
+    # The intruder sends into the victim's conversation id: nothing happens anywhere.
+    await intruder.client.emit("user_uttered", {"message": "Account 6666 is not active",
+                                                "session_id": victim.session_id})
+    await victim.say("Account 1111 is not active")
+    messages = await victim.read_until("Did that fix it?")
+    assert "6666" not in str(messages)
+    assert intruder.received.empty()
+    await victim.client.disconnect()
+    await intruder.client.disconnect()

@@ -1,0 +1,81 @@
+"""Checks on what customers send, before the assistant reads it.  Pure functions.
+
+Used by both channels (bot/channels.py): the REST webhook and the socket.io channel.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any, Optional
+
+from bot.language import detect_language
+
+# A conversation id is a bearer secret: whoever knows it can read the answers
+# (socket.io rooms) and write into the conversation.  So it must be long and random.
+SENDER_ID = re.compile(r"^[A-Za-z0-9_-]{16,128}$")
+MAX_METADATA_CHARS = 4000
+
+POLITE = {
+    "too_long": {
+        "en": "That message is too long for me (more than {limit} characters). Please paste "
+              "just the error message from the top of the transaction details.",
+        "sv": "Det meddelandet är för långt för mig (mer än {limit} tecken). Klistra in bara "
+              "felmeddelandet från toppen av transaktionsdetaljerna.",
+    },
+    "too_fast": {
+        "en": "You are sending messages faster than I can read them. Please wait a minute "
+              "and send your message again.",
+        "sv": "Du skickar meddelanden snabbare än jag hinner läsa dem. Vänta en minut och "
+              "skicka meddelandet igen.",
+    },
+    "unavailable": {
+        "en": "Sorry, I could not handle your message just now. Please send it again in a "
+              "moment; if it keeps happening, ask for a person.",
+        "sv": "Tyvärr kunde jag inte ta emot ditt meddelande just nu. Skicka det igen om en "
+              "stund; om det fortsätter, be att få prata med en person.",
+    },
+}
+
+
+def polite(kind: str, text: str = "", limit: int = 0) -> str:
+    """The answer of that kind, in the language the customer's text looks like."""
+    language = detect_language(text[:500]) or "en"
+    thousands = f"{limit:,}".replace(",", "\u00a0" if language == "sv" else ",")
+    return POLITE[kind][language].format(limit=thousands)
+
+
+def sender_problem(sender: Any) -> Optional[str]:
+    if not isinstance(sender, str) or not SENDER_ID.match(sender):
+        return ("'sender' must be a random conversation id of 16 to 128 letters, digits, "
+                "'-' or '_' (for example a UUID)")
+    return None
+
+
+def message_problem(message: Any) -> Optional[str]:
+    if not isinstance(message, str):
+        return "'message' must be a string"
+    return None
+
+
+def metadata_problem(metadata: Any) -> Optional[str]:
+    if metadata is None:
+        return None
+    if not isinstance(metadata, dict):
+        return "'metadata' must be an object"
+    if len(repr(metadata)) > MAX_METADATA_CHARS:
+        return f"'metadata' must be under {MAX_METADATA_CHARS} characters"
+    return None
+
+
+def request_problem(body: Any) -> Optional[str]:
+    """Why a webhook body cannot be accepted, or None if it can."""
+    if not isinstance(body, dict):
+        return "the body must be a JSON object with 'sender' and 'message'"
+    return (
+        sender_problem(body.get("sender"))
+        or message_problem(body.get("message"))
+        or metadata_problem(body.get("metadata"))
+    )
+
+
+def is_too_long(message: str, limit: int) -> bool:
+    return len(message) > limit

@@ -1,0 +1,62 @@
+"""Messages per minute, per conversation and per address, in fixed one-minute windows.
+
+With REDIS_URL set, the counts are shared by every Rasa process; otherwise each process
+counts for itself.  A limiter that cannot reach Redis lets messages through: it must
+never be the reason a customer is not answered.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import defaultdict
+from typing import Dict, Optional, Tuple
+
+logger = logging.getLogger(__name__)
+WINDOW_SECONDS = 60
+
+
+class RateLimiter:
+    def __init__(self, redis_url: str = "", clock=time.time) -> None:
+        self._clock = clock
+        self._redis = None
+        if redis_url:
+            import redis
+
+            self._redis = redis.Redis.from_url(
+                redis_url, socket_timeout=0.5, socket_connect_timeout=0.5
+            )
+        self._counts: Dict[Tuple[str, int], int] = defaultdict(int)
+        self._lock = threading.Lock()
+
+    def _window(self) -> int:
+        return int(self._clock() // WINDOW_SECONDS)
+
+    def hit(self, key: str) -> int:
+        """Counts one message for key and returns the count in this window."""
+        window = self._window()
+        if self._redis is not None:
+            try:
+                redis_key = f"ratelimit:{key}:{window}"
+                pipe = self._redis.pipeline()
+                pipe.incr(redis_key)
+                pipe.expire(redis_key, WINDOW_SECONDS * 2)
+                return int(pipe.execute()[0])
+            except Exception:  # noqa: BLE001 - any Redis failure: count locally instead
+                logger.warning("rate limiter: Redis unreachable, counting in this process")
+        with self._lock:
+            for stale in [k for k in self._counts if k[1] < window]:
+                del self._counts[stale]
+            self._counts[(key, window)] += 1
+            return self._counts[(key, window)]
+
+    def allows(self, limits: Dict[str, int]) -> bool:
+        """Counts one message against every key; False if any is over its limit."""
+        return all(self.hit(key) <= limit for key, limit in limits.items() if limit > 0)
+
+
+def client_address(remote_ip: Optional[str], forwarded_for: Optional[str]) -> str:
+    """The customer's address: our own nginx on loopback passes it in X-Real-IP."""
+    if remote_ip in ("127.0.0.1", "::1") and forwarded_for:
+        return forwarded_for.split(",")[0].strip()
+    return remote_ip or "unknown"
