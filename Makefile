@@ -7,9 +7,8 @@ VENV    := .venv
 PY      := $(VENV)/bin/python
 RASA    := $(VENV)/bin/rasa
 STAMP   := $(VENV)/.installed-$(shell sha256sum requirements.lock | cut -c1-12)
-MODEL   := models/current.tar.gz
 CHROMIUM := /usr/bin/chromium
-FINGERPRINT_FILE := models/current.fingerprint
+NGINX   := /usr/sbin/nginx
 
 # Rasa 3.6 runs on Python 3.8-3.10 only: find a working python3.10 on PATH or in pyenv.
 PYTHON310 := $(shell for p in python3.10 $(HOME)/.pyenv/versions/3.10*/bin/python3.10 \
@@ -21,17 +20,17 @@ PYTHON310 := $(shell for p in python3.10 $(HOME)/.pyenv/versions/3.10*/bin/pytho
 TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' | sort) \
 	$(shell find bot/nlu bot/catalogue -name "*.py" -o -name "*.yml" | sort) \
 	bot/language.py bot/extract.py bot/recognise.py bot/vocabulary.py requirements.lock
-FINGERPRINT = $(shell cat $(TRAINING_INPUTS) | sha256sum | cut -c1-16)
 
 export PYTHONPATH := $(CURDIR)
 export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: help setup train run test shell eval bench lock nlu-data clean browser lint
+.PHONY: help setup train train-baseline run run-prod test shell eval bench lock nlu-data clean browser nginx lint
 
 help:
 	@echo "make run    set up, train if needed, start the assistant on localhost"
 	@echo "make test   set up, train if needed, run every test"
+	@echo "make run-prod  the production profile (PostgreSQL, Redis, several Rasa processes, nginx)"
 	@echo "make train | shell | eval | bench | nlu-data | lock | clean"
 
 $(STAMP): requirements.lock
@@ -57,21 +56,44 @@ $(CHROMIUM):
 
 browser: $(CHROMIUM)
 
+# The production profile's load balancer, from Debian's packages.
+$(NGINX):
+	@echo "Installing Debian's nginx for the production profile ..."
+	@if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq nginx >/dev/null
+
+nginx: $(NGINX)
+
 nlu-data: setup
 	$(PY) -m bot.nlu_data
 
-train: setup
-	@if [ -f $(MODEL) ] && [ "$$(cat $(FINGERPRINT_FILE) 2>/dev/null)" = "$(FINGERPRINT)" ]; then \
-	  echo "Model is up to date with data and config ($(MODEL))."; \
+# $(call train_if_stale,CONFIG,NAME): trains models/NAME.tar.gz when its inputs changed.
+define train_if_stale
+	@fingerprint="$$(cat $(1) $(TRAINING_INPUTS) | sha256sum | cut -c1-16)"; \
+	if [ -f models/$(2).tar.gz ] && [ "$$(cat models/$(2).fingerprint 2>/dev/null)" = "$$fingerprint" ]; then \
+	  echo "Model is up to date with data and config (models/$(2).tar.gz)."; \
 	else \
-	  echo "Training (data or config changed, or no model yet) ..."; \
-	  $(RASA) train --config config.yml --domain domain.yml --data data \
-	    --out models --fixed-model-name current && \
-	  echo "$(FINGERPRINT)" > $(FINGERPRINT_FILE); \
+	  echo "Training models/$(2).tar.gz (data or config changed, or no model yet) ..."; \
+	  $(RASA) train --config $(1) --domain domain.yml --data data \
+	    --out models --fixed-model-name $(2) && \
+	  echo "$$fingerprint" > models/$(2).fingerprint; \
 	fi
+endef
+
+train: setup
+	$(call train_if_stale,config.yml,current)
+
+# Rasa's default pipeline and policies on the same data: the benchmark's baseline.
+train-baseline: setup
+	$(call train_if_stale,bot/baseline_config.yml,baseline)
 
 run: train
 	$(PY) -m bot.launcher
+
+# PostgreSQL, Redis lock store, RASA_PROCESSES (2) Rasa processes behind nginx.
+run-prod: train nginx
+	ASSISTANT_PROFILE=production $(PY) -m bot.launcher
 
 shell: train
 	$(PY) -m bot.shell
@@ -79,13 +101,13 @@ shell: train
 lint: setup
 	$(VENV)/bin/ruff check bot actions tests
 
-test: train browser lint
+test: train browser nginx lint
 	$(PY) -m pytest
 
 eval: train
 	$(PY) -m bot.evaluate
 
-bench: train
+bench: train train-baseline nginx
 	$(PY) -m bot.evaluate
 	$(PY) -m bot.bench
 

@@ -36,6 +36,10 @@ http {{
   scgi_temp_path {run_dir}/nginx-scgi;
   client_max_body_size 64k;
   client_body_buffer_size 64k;
+  # Behind the bank's own edge proxy (or a load test on this machine) the customer's
+  # address arrives in X-Forwarded-For; only loopback is trusted to set it.
+  set_real_ip_from 127.0.0.1;
+  real_ip_header X-Forwarded-For;
   limit_req_zone $binary_remote_addr zone=per_address:10m rate=20r/s;
   limit_req_status 429;
   map $http_upgrade $connection_upgrade {{ default upgrade; '' close; }}

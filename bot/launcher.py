@@ -6,6 +6,7 @@ to run the same processes on their own ports and databases.
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -66,14 +67,15 @@ def processes(config: Settings, run_dir: Path, model: Path = MODEL_PATH) -> Dict
         "action server": Process(
             [RASA, "run", "actions", "--actions", "actions", "--port", str(action_port)],
             f"http://127.0.0.1:{action_port}/health",
-            {"ACTION_SERVER_SANIC_WORKERS": "2"} if many else {},
+            # Loopback only: nothing but the Rasa servers (or nginx) may call actions.
+            {"SANIC_HOST": "127.0.0.1", **({"ACTION_SERVER_SANIC_WORKERS": "2"} if many else {})},
         )
     }
     for number, port in enumerate(rasa_ports, start=1):
         argv = [
             RASA, "run", "--model", str(model), "--endpoints", endpoints,
             "--credentials", str(PROJECT_ROOT / "credentials.yml"),
-            "--port", str(port), "--cors", "*",
+            "--interface", "127.0.0.1", "--port", str(port), "--cors", "*",
         ]
         if config.rasa_api_token:
             argv += ["--enable-api", "--auth-token", config.rasa_api_token]
@@ -110,9 +112,11 @@ def wait_for_http(url: str, timeout: float, process: Optional[subprocess.Popen] 
 class Assistant:
     """The assistant's processes (see ``processes``) as child processes."""
 
-    def __init__(self, env: Optional[Dict[str, str]] = None, log_dir: Optional[Path] = None):
+    def __init__(self, env: Optional[Dict[str, str]] = None, log_dir: Optional[Path] = None,
+                 model: Path = MODEL_PATH):
         self.env = {**os.environ, **(env or {})}
         self.log_dir = log_dir
+        self.model = model
         self.processes: Dict[str, subprocess.Popen] = {}
         self._specs: Optional[Dict[str, Process]] = None
 
@@ -120,7 +124,7 @@ class Assistant:
     def specs(self) -> Dict[str, Process]:
         """What to run, worked out (and its config files written) once."""
         if self._specs is None:
-            self._specs = processes(self.config, self.run_dir)
+            self._specs = processes(self.config, self.run_dir, self.model)
         return self._specs
 
     @property
@@ -175,6 +179,12 @@ class Assistant:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
 
+    def kill_process(self, name: str) -> None:
+        """SIGKILL, as a crash would: no chance to finish anything."""
+        process = self.processes[name]
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
     def stop(self) -> None:
         for name in list(self.processes):
             self.stop_process(name)
@@ -195,12 +205,18 @@ def main() -> int:
         print("No trained model: run `make train` (make run does it for you).", file=sys.stderr)
         return 1
     assistant = Assistant()
+    if assistant.config.profile == "production" and not assistant.config.rasa_api_token:
+        # Rasa's HTTP API is never open: without a token from the environment, one is
+        # made for this run and shown once.
+        assistant.env["RASA_API_TOKEN"] = secrets.token_urlsafe(24)
+        print(f"Rasa HTTP API token for this run: {assistant.env['RASA_API_TOKEN']}")
     config = assistant.config
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
     try:
         assistant.start()
         print(
-            "\nThe assistant is running.\n"
+            f"\nThe assistant is running ({config.profile} profile, "
+            f"{config.rasa_processes} Rasa process(es)).\n"
             f"  REST:      curl -s localhost:{config.rasa_port}/webhooks/rest/webhook "
             "-d '{\"sender\": \"my-test-conversation-1\", \"message\": \"Account 1930 is not active\"}'\n"
             f"  socket.io: ws://localhost:{config.rasa_port}/socket.io "

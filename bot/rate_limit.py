@@ -6,13 +6,13 @@ never be the reason a customer is not answered.
 """
 from __future__ import annotations
 
-import logging
 import threading
 import time
 from collections import defaultdict
 from typing import Dict, Optional, Tuple
 
-logger = logging.getLogger(__name__)
+from bot.circuit import Circuit
+
 WINDOW_SECONDS = 60
 
 
@@ -26,6 +26,7 @@ class RateLimiter:
             self._redis = redis.Redis.from_url(
                 redis_url, socket_timeout=0.5, socket_connect_timeout=0.5
             )
+        self._circuit = Circuit("Redis for rate limits")
         self._counts: Dict[Tuple[str, int], int] = defaultdict(int)
         self._lock = threading.Lock()
 
@@ -35,15 +36,17 @@ class RateLimiter:
     def hit(self, key: str) -> int:
         """Counts one message for key and returns the count in this window."""
         window = self._window()
-        if self._redis is not None:
+        if self._redis is not None and self._circuit.usable():
             try:
                 redis_key = f"ratelimit:{key}:{window}"
                 pipe = self._redis.pipeline()
                 pipe.incr(redis_key)
                 pipe.expire(redis_key, WINDOW_SECONDS * 2)
-                return int(pipe.execute()[0])
-            except Exception:  # noqa: BLE001 - any Redis failure: count locally instead
-                logger.warning("rate limiter: Redis unreachable, counting in this process")
+                count = int(pipe.execute()[0])
+                self._circuit.ok()
+                return count
+            except Exception as error:  # noqa: BLE001 - any Redis failure: count locally
+                self._circuit.failed(error)
         with self._lock:
             for stale in [k for k in self._counts if k[1] < window]:
                 del self._counts[stale]

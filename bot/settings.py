@@ -13,8 +13,26 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 VAR_DIR = PROJECT_ROOT / "var"
 
 
+# Defaults that differ between the two ways to run the assistant (README): embedded
+# for `make run` (SQLite, one Rasa process), production for `make run-prod`.
+PROFILE_DEFAULTS = {
+    "embedded": {
+        "RASA_PROCESSES": "1",
+        "REDIS_URL": "",
+    },
+    "production": {
+        "DATABASE_URL": "postgresql://postgres@127.0.0.1:5432/test",
+        "TRACKER_STORE_URL": "postgresql://postgres@127.0.0.1:5432/test",
+        "RASA_PROCESSES": "2",
+        "REDIS_URL": "redis://127.0.0.1:6379/0",
+    },
+}
+
+
 @dataclass(frozen=True)
 class Settings:
+    # "embedded" or "production" (ASSISTANT_PROFILE): picks the defaults above.
+    profile: str
     # The project's own tables (handoff tickets, later staff data).
     database_url: str
     # Rasa's tracker store: every conversation, event by event.
@@ -39,6 +57,17 @@ class Settings:
     # Messages allowed per minute from one conversation, and from one address.
     rate_limit_per_sender: int
     rate_limit_per_address: int
+    # --- Staff console ---
+    # Signs the console's session cookies; empty: generated once, kept in var/.
+    console_secret_key: str
+    # The first admin's password on first start; empty: a random one, printed once.
+    console_admin_password: str
+    # Session cookies sent over HTTPS only (behind a TLS-terminating proxy: set 1).
+    console_secure_cookies: bool
+    # How long a sign-in lasts, in hours.
+    console_session_hours: int
+    # Times in the console are shown, and dates filtered, in this time zone.
+    console_timezone: str
 
 
 def _sqlite_url(name: str) -> str:
@@ -48,18 +77,32 @@ def _sqlite_url(name: str) -> str:
 def settings(env: Optional[Mapping[str, str]] = None) -> Settings:
     """The settings from ``env`` (default: this process's environment)."""
     env = os.environ if env is None else env
+    profile = env.get("ASSISTANT_PROFILE", "embedded")
+    if profile not in PROFILE_DEFAULTS:
+        raise ValueError(f"ASSISTANT_PROFILE must be one of {sorted(PROFILE_DEFAULTS)}")
+    defaults = {
+        "DATABASE_URL": _sqlite_url("assistant.db"),
+        "TRACKER_STORE_URL": _sqlite_url("tracker.db"),
+        **PROFILE_DEFAULTS[profile],
+    }
     return Settings(
-        database_url=env.get("DATABASE_URL", _sqlite_url("assistant.db")),
-        tracker_store_url=env.get("TRACKER_STORE_URL", _sqlite_url("tracker.db")),
+        profile=profile,
+        database_url=env.get("DATABASE_URL", defaults["DATABASE_URL"]),
+        tracker_store_url=env.get("TRACKER_STORE_URL", defaults["TRACKER_STORE_URL"]),
         rasa_port=int(env.get("RASA_PORT", "5005")),
         action_port=int(env.get("ACTION_PORT", "5055")),
         pages_port=int(env.get("PAGES_PORT", "8080")),
         max_misunderstood=int(env.get("MAX_MISUNDERSTOOD", "2")),
         ticket_recent_messages=int(env.get("TICKET_RECENT_MESSAGES", "5")),
-        redis_url=env.get("REDIS_URL", ""),
-        rasa_processes=int(env.get("RASA_PROCESSES", "1")),
+        redis_url=env.get("REDIS_URL", defaults["REDIS_URL"]),
+        rasa_processes=int(env.get("RASA_PROCESSES", defaults["RASA_PROCESSES"])),
         rasa_api_token=env.get("RASA_API_TOKEN", ""),
         max_message_chars=int(env.get("MAX_MESSAGE_CHARS", "5000")),
         rate_limit_per_sender=int(env.get("RATE_LIMIT_PER_SENDER", "30")),
         rate_limit_per_address=int(env.get("RATE_LIMIT_PER_ADDRESS", "120")),
+        console_secret_key=env.get("CONSOLE_SECRET_KEY", ""),
+        console_admin_password=env.get("CONSOLE_ADMIN_PASSWORD", ""),
+        console_secure_cookies=env.get("CONSOLE_SECURE_COOKIES", "0") in ("1", "true", "yes"),
+        console_session_hours=int(env.get("CONSOLE_SESSION_HOURS", "8")),
+        console_timezone=env.get("CONSOLE_TIMEZONE", "Europe/Stockholm"),
     )

@@ -21,4 +21,4 @@ async def test_without_redis_locks_still_order_one_process():
         assert lock.conversation_id == conversation
         later = store.issue_ticket(conversation)
         assert store.get_lock(conversation).is_locked(later)
-    assert store._redis_down_since is not None
+    assert not store.circuit.usable()
