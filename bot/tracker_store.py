@@ -9,11 +9,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Optional
 
+import sqlalchemy as sa
 from rasa.core.brokers.broker import EventBroker
-from rasa.core.tracker_store import SQLTrackerStore
+from rasa.core.tracker_store import SQLTrackerStore, create_engine_kwargs
 from rasa.shared.core.domain import Domain
+from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy.engine import make_url
 
+from bot.db_retry import with_db_retry
 from bot.settings import settings
 
 
@@ -32,3 +35,20 @@ class ConfiguredSQLTrackerStore(SQLTrackerStore):
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         # SQLTrackerStore uses a host that contains "://" as the whole URL.
         super().__init__(domain=domain, host=url, event_broker=event_broker, **kwargs)
+        # Check pooled connections before use: after a database restart every pooled
+        # connection is dead, and without this each would fail one customer's turn.
+        self.engine.dispose()
+        self.engine = sa.create_engine(url, pool_pre_ping=True, **create_engine_kwargs(url))
+        self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
+
+    async def retrieve(self, sender_id: str) -> Optional[DialogueStateTracker]:
+        parent = super().retrieve
+        return await with_db_retry(lambda: parent(sender_id), "retrieve")
+
+    async def retrieve_full_tracker(self, conversation_id: str) -> Optional[DialogueStateTracker]:
+        parent = super().retrieve_full_tracker
+        return await with_db_retry(lambda: parent(conversation_id), "retrieve")
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        parent = super().save
+        await with_db_retry(lambda: parent(tracker), "save")
