@@ -46,6 +46,8 @@ def endpoints_file(config: Settings, directory: Path) -> Path:
     """endpoints.yml with the action server's port and, with Redis, the lock store."""
     endpoints = yaml.safe_load((PROJECT_ROOT / "endpoints.yml").read_text(encoding="utf-8"))
     endpoints["action_endpoint"]["url"] = f"http://127.0.0.1:{config.action_port}/webhook"
+    # Our actions never read the domain: do not send it with every call.
+    endpoints["action_endpoint"]["enable_selective_domain"] = True
     if config.redis_url:
         endpoints["lock_store"] = {"type": "bot.lock_store.FailoverRedisLockStore"}
     path = directory / "endpoints.yml"
@@ -73,7 +75,8 @@ def processes(config: Settings, run_dir: Path, model: Path = MODEL_PATH) -> Dict
     }
     for number, port in enumerate(rasa_ports, start=1):
         argv = [
-            RASA, "run", "--model", str(model), "--endpoints", endpoints,
+            sys.executable, "-m", "bot.rasa_server", "run", "--model", str(model),
+            "--endpoints", endpoints,
             "--credentials", str(PROJECT_ROOT / "credentials.yml"),
             "--interface", "127.0.0.1", "--port", str(port), "--cors", "*",
         ]

@@ -1,0 +1,21 @@
+"""`python -m bot.rasa_server ARGS` is `rasa ARGS` with bot/rasa_patches.py applied.
+
+The launcher starts the Rasa server processes this way.
+"""
+from __future__ import annotations
+
+import sys
+
+from bot.rasa_patches import apply
+
+
+def main() -> None:
+    apply()
+    from rasa.__main__ import main as rasa_main
+
+    sys.argv = ["rasa", *sys.argv[1:]]
+    rasa_main()
+
+
+if __name__ == "__main__":
+    main()
