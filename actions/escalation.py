@@ -17,6 +17,7 @@ from actions.conversation import (
     recent_customer_messages,
     values_of,
 )
+from bot.privacy import mask_text
 from bot.settings import settings
 from bot.storage.tickets import NewTicket, ticket_repository
 
@@ -61,9 +62,13 @@ class ActionEscalate(Action):
                     detected_error=tracker.get_slot("current_error"),
                     extracted_values=values_of(tracker),
                     steps_given=list(tracker.get_slot("steps_given") or []),
-                    recent_messages=recent_customer_messages(
-                        tracker, config.ticket_recent_messages
-                    ),
+                    # The latest message reaches the action server unmasked.
+                    recent_messages=[
+                        mask_text(message)
+                        for message in recent_customer_messages(
+                            tracker, config.ticket_recent_messages
+                        )
+                    ],
                 )
             )
         except SQLAlchemyError:

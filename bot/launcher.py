@@ -226,6 +226,8 @@ def main() -> int:
             "(events user_uttered / bot_uttered)\n"
             f"  actions:   http://localhost:{config.action_port}/health\n"
             f"  web page:  http://localhost:{config.pages_port}/  (demo page with the chat widget)\n"
+            f"  console:   http://localhost:{config.pages_port}/console  (staff; the first start "
+            "prints the admin's password above, or set CONSOLE_ADMIN_PASSWORD)\n"
             "Press Ctrl-C to stop.\n",
             flush=True,
         )

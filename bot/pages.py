@@ -1,38 +1,71 @@
-"""Serves the web pages: the demo bank page with the chat widget (web/).
+"""Serves the web pages: the demo bank page with the chat widget (web/) and the staff
+console (/console), in one process on PAGES_PORT.
 
     python -m bot.pages [--port 8080]
 
-aiohttp comes with Rasa already; static files need nothing more.
+A Flask app served by waitress (a pure-Python, production-grade WSGI server).  The
+static files answer exactly as before: ``/`` is the demo page, ``/widget/...``,
+``/vendor/...`` and ``/demo/...`` are files under web/.  At start-up the project's
+tables are migrated to the latest schema and, when there is no staff account yet, the
+first admin is created (its password from CONSOLE_ADMIN_PASSWORD, or printed once).
 """
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
+from typing import Optional
 
-from aiohttp import web
+from flask import Flask, abort, jsonify, send_from_directory
 
-from bot.settings import PROJECT_ROOT, settings
+from bot.settings import PROJECT_ROOT, Settings, settings
 
 WEB_ROOT = PROJECT_ROOT / "web"
+# Served by the console itself (with its own route and headers), not as a web/ file.
+_CONSOLE_STATIC = "console/"
 
 
-async def health(_request: web.Request) -> web.Response:
-    return web.json_response({"status": "ok"})
+def make_app(config: Optional[Settings] = None, databases=None) -> Flask:
+    """The pages app; ``databases`` (bot.console.databases.Databases) for tests."""
+    from bot.console.views import init_console
 
+    config = config or settings()
+    app = Flask(__name__, static_folder=None)
 
-def make_app() -> web.Application:
-    app = web.Application()
-    app.router.add_get("/health", health)
-    app.router.add_get("/", lambda _r: web.FileResponse(WEB_ROOT / "demo" / "index.html"))
-    app.router.add_static("/", WEB_ROOT, show_index=False, follow_symlinks=False)
+    @app.get("/health")
+    def health():
+        return jsonify({"status": "ok"})
+
+    @app.get("/")
+    def demo_page():
+        return send_from_directory(WEB_ROOT / "demo", "index.html")
+
+    @app.get("/<path:filename>")
+    def web_file(filename: str):
+        if filename.startswith(_CONSOLE_STATIC):
+            abort(404)
+        return send_from_directory(WEB_ROOT, filename)
+
+    init_console(app, config, databases)
     return app
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description="Serve the web pages.")
+    import waitress
+
+    from bot.console.users import ensure_first_admin
+
+    parser = argparse.ArgumentParser(description="Serve the web pages and the staff console.")
     parser.add_argument("--port", type=int, default=settings().pages_port)
+    parser.add_argument("--host", default="127.0.0.1")
     args = parser.parse_args(argv)
-    web.run_app(make_app(), host="127.0.0.1", port=args.port, print=None)
+    logging.basicConfig(level=logging.WARNING)
+    config = settings()
+    app = make_app(config)
+    ensure_first_admin(app.extensions["console"]["databases"], config.console_admin_password)
+    print(f"Staff console: http://localhost:{args.port}/console", flush=True)
+    waitress.serve(app, host=args.host, port=args.port, threads=8, ident="pages",
+                   clear_untrusted_proxy_headers=True)
     return 0
 
 

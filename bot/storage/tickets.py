@@ -10,6 +10,7 @@ from sqlalchemy import JSON, Column, DateTime, Integer, String, select
 
 from bot.settings import settings
 from bot.storage.database import Base, make_engine, make_session_factory
+from bot.storage.migrate import ensure_schema
 
 OPEN = "open"
 
@@ -44,10 +45,10 @@ class TicketRepository:
     """All reads and writes of handoff tickets; one short session per call."""
 
     def __init__(self, database_url: str) -> None:
+        # The schema is Alembic's (bot/storage/migrations): brought to head once per process.
+        ensure_schema(database_url)
         self.engine = make_engine(database_url)
         self._sessions = make_session_factory(self.engine)
-        # Until the console's migrations exist, the table is created on first use.
-        Base.metadata.create_all(self.engine, tables=[HandoffTicket.__table__])
 
     def open_ticket_for(self, conversation_id: str) -> Optional[HandoffTicket]:
         with self._sessions() as session:

@@ -1,0 +1,114 @@
+"""The staff console against the real assistant, in headless Chromium.
+
+The whole assistant (Rasa server, action server, pages process with the console) runs
+once for this package on its own ports (5705, 5755, 8780, or free ones if another run
+holds those) and temporary SQLite files.  Conversations are made through the REST
+channel, as customers make them; then staff sign in with the first admin's password
+from CONSOLE_ADMIN_PASSWORD.  Package-scoped, like tests/browser, so that Playwright's
+event loop is gone before asynchronous tests run.
+"""
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Dict, List
+
+import pytest
+import requests
+from playwright.sync_api import Page, expect, sync_playwright
+
+from bot.launcher import MODEL_PATH, Assistant
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, _port
+
+RASA_PORT = _port(5705)
+ACTION_PORT = _port(5755)
+PAGES_PORT = _port(8780)
+RASA_URL = f"http://localhost:{RASA_PORT}"
+CONSOLE_URL = f"http://localhost:{PAGES_PORT}/console"
+ADMIN_PASSWORD = "console admin password for tests"
+OUTPUT_DIR = Path(__file__).resolve().parents[2] / ".output" / "console"
+
+# What the customers say: each conversation's messages, in order.
+SCRIPTS: Dict[str, List[str]] = {
+    "resolved": ["it says account 1930 is not active??", "/affirm"],
+    "swedish_escalated": ["Verifikationsserien är inte manuell (F)", "/deny"],
+    "not_understood": ["zzkj hhhq wpow", "qqq xxx vvv"],
+    "private": ["The period is closed 2024-12-31. I am 19811218-9876, mail anna.svensson@example.com, "
+                "call 070-123 45 67", "/request_human"],
+}
+
+
+@dataclass
+class Live:
+    assistant: Assistant
+    data_dir: Path
+    senders: Dict[str, str]
+    answers: Dict[str, List[list]]
+
+    @property
+    def tracker_db(self) -> Path:
+        return self.data_dir / "tracker.db"
+
+    @property
+    def project_db(self) -> Path:
+        return self.data_dir / "assistant.db"
+
+
+def say(sender: str, message: str) -> list:
+    response = requests.post(f"{RASA_URL}/webhooks/rest/webhook",
+                             json={"sender": sender, "message": message}, timeout=60)
+    response.raise_for_status()
+    return response.json()
+
+
+@pytest.fixture(scope="package")
+def live(tmp_path_factory):
+    assert MODEL_PATH.exists(), "no trained model: run `make train` (make test does)"
+    data = tmp_path_factory.mktemp("console")
+    env = {
+        "RASA_PORT": str(RASA_PORT),
+        "ACTION_PORT": str(ACTION_PORT),
+        "PAGES_PORT": str(PAGES_PORT),
+        "DATABASE_URL": f"sqlite:///{data / 'assistant.db'}",
+        "TRACKER_STORE_URL": f"sqlite:///{data / 'tracker.db'}",
+        "CONSOLE_ADMIN_PASSWORD": ADMIN_PASSWORD,
+        "CONSOLE_SECRET_KEY": uuid.uuid4().hex * 2,
+    }
+    running = Assistant(env=env, log_dir=OUTPUT_DIR / "logs").start()
+    try:
+        senders = {name: f"console-{name.replace('_', '-')}-{uuid.uuid4().hex[:12]}" for name in SCRIPTS}
+        answers = {name: [say(senders[name], message) for message in SCRIPTS[name]]
+                   for name in SCRIPTS}
+        yield Live(running, data, senders, answers)
+    finally:
+        running.stop()
+
+
+@pytest.fixture(scope="package")
+def browser():
+    assert CHROMIUM.exists(), "no /usr/bin/chromium: run `make browser` (make test does)"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, live) -> Page:
+    context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="en-GB")
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    errors: List[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    yield page
+    context.close()
+    assert not errors, errors
+
+
+def sign_in(page: Page, username: str = "admin", password: str = ADMIN_PASSWORD) -> None:
+    page.goto(f"{CONSOLE_URL}/conversations")
+    expect(page).to_have_url(f"{CONSOLE_URL}/login?next=/console/conversations")
+    page.get_by_label("User name").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
