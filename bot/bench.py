@@ -50,6 +50,7 @@ CONVERSATIONS = [
 class LoadResult:
     latencies: List[float] = field(default_factory=list)
     errors: int = 0
+    error_kinds: Dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
     sent: Dict[str, List[str]] = field(default_factory=dict)
 
@@ -74,16 +75,20 @@ async def play(session: aiohttp.ClientSession, url: str, turns: List[str],
     result.sent[sender] = []
     for message in turns:
         started = time.perf_counter()
+        kind = None
         try:
             async with session.post(url, json={"sender": sender, "message": message},
                                     headers=headers) as response:
-                answer = await response.json()
-                ok = response.status == 200 and bool(answer)
-        except (aiohttp.ClientError, asyncio.TimeoutError, ValueError):
-            ok = False
+                answer = await response.json(content_type=None)
+                if response.status != 200 or not answer:
+                    kind = f"HTTP {response.status}" + ("" if answer else " empty")
+        except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as error:
+            kind = type(error).__name__
         result.latencies.append(time.perf_counter() - started)
         result.sent[sender].append(message)
-        result.errors += not ok
+        if kind:
+            result.errors += 1
+            result.error_kinds[kind] = result.error_kinds.get(kind, 0) + 1
 
 
 async def load(url: str, conversations: int, concurrency: int,
@@ -105,9 +110,11 @@ async def load(url: str, conversations: int, concurrency: int,
 
 
 def check_stored(tracker_url: str, sent: Dict[str, List[str]]) -> Dict[str, int]:
-    """Lost, out-of-order and unanswered messages, read back from the tracker store."""
+    """Read back from the tracker store: messages lost, conversations out of order,
+    messages stored twice in a row (a request retried after a process died having saved
+    it), and customer messages without an answer after them."""
     engine = create_engine(tracker_url, future=True)
-    lost = out_of_order = unanswered = 0
+    lost = out_of_order = duplicated = unanswered = 0
     with engine.connect() as connection:
         for sender, messages in sent.items():
             rows = connection.execute(
@@ -115,15 +122,18 @@ def check_stored(tracker_url: str, sent: Dict[str, List[str]]) -> Dict[str, int]
                 {"s": sender},
             ).all()
             stored = [json.loads(r.data).get("text") for r in rows if r.type_name == "user"]
+            once = [m for i, m in enumerate(stored) if i == 0 or stored[i - 1] != m]
+            duplicated += len(stored) - len(once)
             lost += sum(1 for m in messages if m not in stored)
-            out_of_order += stored != [m for m in messages if m in stored][: len(stored)]
+            out_of_order += [m for m in once if m in messages] != [m for m in messages if m in once]
             kinds = [r.type_name for r in rows if r.type_name in ("user", "bot")]
             unanswered += sum(
                 1 for i, kind in enumerate(kinds)
                 if kind == "user" and (i + 1 == len(kinds) or kinds[i + 1] != "bot")
             )
     engine.dispose()
-    return {"lost": lost, "out_of_order": out_of_order, "unanswered": unanswered}
+    return {"lost": lost, "out_of_order": out_of_order, "duplicated": duplicated,
+            "unanswered": unanswered}
 
 
 def run_model(model: Path, conversations: int, concurrency: int) -> dict:
@@ -141,15 +151,44 @@ def run_model(model: Path, conversations: int, concurrency: int) -> dict:
             startup = time.perf_counter() - started
             webhook = f"http://127.0.0.1:{PORTS['RASA_PORT']}/webhooks/rest/webhook"
             asyncio.run(load(webhook, 8, 4))  # warm-up, not counted
+            cpu_before = cpu_seconds(assistant)
             result = asyncio.run(load(webhook, conversations, concurrency))
+            cpu_after = cpu_seconds(assistant)
+            cpu = {name: cpu_after[name] - cpu_before.get(name, 0.0) for name in cpu_after}
             memory = {name: resident_mb(p.pid) for name, p in assistant.processes.items()}
         stored = check_stored(url, result.sent)
     finally:
         with admin.begin() as connection:
             connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
         admin.dispose()
-    return {"result": result, "startup": startup, "memory": memory, "stored": stored,
+    return {"result": result, "startup": startup, "memory": memory, "stored": stored, "cpu": cpu,
             "processes": assistant.config.rasa_processes}
+
+
+def cpu_seconds(assistant: Assistant) -> Dict[str, float]:
+    """CPU time used so far by each process and its children (Sanic workers), and by
+    PostgreSQL's server processes, to see where the two cores go under load."""
+    import os
+    import subprocess
+
+    ticks = os.sysconf("SC_CLK_TCK")
+
+    def of(pid: int) -> float:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) / ticks
+        except OSError:
+            return 0.0
+
+    def tree(pid: int) -> List[int]:
+        children = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True)
+        return [pid] + [p for c in children.stdout.split() for p in tree(int(c))]
+
+    used = {name: sum(of(p) for p in tree(proc.pid)) for name, proc in assistant.processes.items()}
+    postgres = subprocess.run(["pgrep", "-x", "postgres"], capture_output=True, text=True)
+    used["postgresql"] = sum(of(int(p)) for p in postgres.stdout.split())
+    used["bench client"] = of(os.getpid())
+    return used
 
 
 def resident_mb(pid: int) -> float:
@@ -171,11 +210,13 @@ def report(name: str, run: dict, accuracy: float) -> str:
         f"{run['processes']} Rasa processes",
         f"  throughput {result.throughput:.1f} turns/s; latency p50 {ms(statistics.median(lat))},"
         f" p95 {ms(percentile(lat, 0.95))}, p99 {ms(percentile(lat, 0.99))}; "
-        f"errors {result.errors}",
-        f"  tracker store: lost {run['stored']['lost']}, out of order "
-        f"{run['stored']['out_of_order']}, unanswered {run['stored']['unanswered']}",
+        f"errors {result.errors} {result.error_kinds or ''}",
+        "  tracker store: " + ", ".join(f"{k.replace('_', ' ')} {v}"
+                                        for k, v in run["stored"].items()),
         f"  start-up {run['startup']:.1f} s; resident memory "
         + ", ".join(f"{n} {mb:.0f} MB" for n, mb in run["memory"].items()),
+        "  CPU seconds during the load: "
+        + ", ".join(f"{n} {sec:.1f}" for n, sec in sorted(run["cpu"].items(), key=lambda i: -i[1])),
         f"  held-out accuracy {100 * accuracy:.1f} %",
     ])
 

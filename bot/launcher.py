@@ -28,6 +28,10 @@ RASA = str(Path(sys.executable).with_name("rasa"))
 
 # Sanic refuses request bodies over this before reading them (413).
 MAX_REQUEST_BYTES = 65536
+# A conversation's lock outlives a process that died holding it by this long (Rasa's
+# default is 60 s, during which that customer's next message would wait).  A turn takes
+# well under a second.
+LOCK_LIFETIME_SECONDS = 10
 
 
 @dataclass
@@ -83,8 +87,10 @@ def processes(config: Settings, run_dir: Path, model: Path = MODEL_PATH) -> Dict
         if config.rasa_api_token:
             argv += ["--enable-api", "--auth-token", config.rasa_api_token]
         name = f"rasa server {number}" if many else "rasa server"
-        result[name] = Process(argv, f"http://127.0.0.1:{port}/",
-                               {"SANIC_REQUEST_MAX_SIZE": str(MAX_REQUEST_BYTES)})
+        result[name] = Process(argv, f"http://127.0.0.1:{port}/", {
+            "SANIC_REQUEST_MAX_SIZE": str(MAX_REQUEST_BYTES),
+            "TICKET_LOCK_LIFETIME": str(LOCK_LIFETIME_SECONDS),
+        })
     if many:
         conf = nginx_config(run_dir, config.rasa_port, rasa_ports, config.action_port, action_port)
         result["load balancer"] = Process(
@@ -118,6 +124,10 @@ class Assistant:
     def __init__(self, env: Optional[Dict[str, str]] = None, log_dir: Optional[Path] = None,
                  model: Path = MODEL_PATH):
         self.env = {**os.environ, **(env or {})}
+        if not self.env.get("RASA_API_TOKEN"):
+            # Rasa's HTTP API is never open: without a token from the environment, one is
+            # made for this run and shared with our own processes (console, trainer).
+            self.env["RASA_API_TOKEN"] = secrets.token_urlsafe(24)
         self.log_dir = log_dir
         self.model = model
         self.processes: Dict[str, subprocess.Popen] = {}
@@ -207,11 +217,9 @@ def main() -> int:
     if not MODEL_PATH.exists():
         print("No trained model: run `make train` (make run does it for you).", file=sys.stderr)
         return 1
+    made_token = not os.environ.get("RASA_API_TOKEN")
     assistant = Assistant()
-    if assistant.config.profile == "production" and not assistant.config.rasa_api_token:
-        # Rasa's HTTP API is never open: without a token from the environment, one is
-        # made for this run and shown once.
-        assistant.env["RASA_API_TOKEN"] = secrets.token_urlsafe(24)
+    if made_token:
         print(f"Rasa HTTP API token for this run: {assistant.env['RASA_API_TOKEN']}")
     config = assistant.config
     signal.signal(signal.SIGTERM, _stop_on_sigterm)

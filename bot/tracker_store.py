@@ -13,19 +13,21 @@ Two additions to Rasa's behaviour, both in ``save``:
   at DATABASE_URL) is recomputed from its stored events.  If that database is down the
   conversation goes on; ``python -m bot.console.manage rebuild-summaries`` catches up.
 
-Reads and writes are retried across a short database outage (bot/db_retry.py), and
-pooled connections are checked before use.
+Reads and writes are retried across a short database outage (bot/db_retry.py).  The
+database calls are synchronous (SQLAlchemy 1.4 with psycopg2), so they run in worker
+threads: while one conversation waits for PostgreSQL, the process's event loop goes on
+with the others.
 """
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
-import sqlalchemy as sa
 from rasa.core.brokers.broker import EventBroker
-from rasa.core.tracker_store import SQLTrackerStore, create_engine_kwargs
+from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy.engine import make_url
@@ -54,31 +56,37 @@ class ConfiguredSQLTrackerStore(SQLTrackerStore):
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         # SQLTrackerStore uses a host that contains "://" as the whole URL.
         super().__init__(domain=domain, host=url, event_broker=event_broker, **kwargs)
-        # Check pooled connections before use: after a database restart every pooled
-        # connection is dead, and without this each would fail one customer's turn.
-        self.engine.dispose()
-        self.engine = sa.create_engine(url, pool_pre_ping=True, **create_engine_kwargs(url))
-        self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
         self.database_url = database_url or config.database_url
         self._summary_sessions = None
 
-    async def retrieve(self, sender_id: str) -> Optional[DialogueStateTracker]:
-        parent = super().retrieve
-        return await with_db_retry(lambda: parent(sender_id), "retrieve")
+    async def _retrieve(
+        self, sender_id: str, fetch_events_from_all_sessions: bool
+    ) -> Optional[DialogueStateTracker]:
+        """Rasa's _retrieve, with the query in a worker thread and retried."""
+        events = await with_db_retry(
+            lambda: asyncio.to_thread(self._load_events, sender_id,
+                                      fetch_events_from_all_sessions),
+            "retrieve",
+        )
+        if self.domain and events:
+            return DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
+        return None
 
-    async def retrieve_full_tracker(self, conversation_id: str) -> Optional[DialogueStateTracker]:
-        parent = super().retrieve_full_tracker
-        return await with_db_retry(lambda: parent(conversation_id), "retrieve")
+    def _load_events(self, sender_id: str, all_sessions: bool) -> List[Dict[str, Any]]:
+        with self.session_scope() as session:
+            rows = self._event_query(
+                session, sender_id, fetch_events_from_all_sessions=all_sessions
+            ).all()
+            return [json.loads(row.data) for row in rows]
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         """Writes the tracker's new events, masked, then updates the conversation's summary."""
-        await with_db_retry(lambda: self._save_masked(tracker), "save")
-        self.update_summary(tracker.sender_id)
-
-    async def _save_masked(self, tracker: DialogueStateTracker) -> None:
-        """Rasa's SQLTrackerStore.save, with each event masked before it is written."""
         await self.stream_events(tracker)
+        await with_db_retry(lambda: asyncio.to_thread(self._write_masked, tracker), "save")
+        await asyncio.to_thread(self.update_summary, tracker.sender_id)
 
+    def _write_masked(self, tracker: DialogueStateTracker) -> None:
+        """Rasa's SQLTrackerStore.save, with each event masked before it is written."""
         with self.session_scope() as session:
             for event in self._additional_events(session, tracker):
                 data = mask_event(event.as_dict())

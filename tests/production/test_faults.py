@@ -26,12 +26,14 @@ async def load_with_fault(base_url, fault, after_turns=40):
     return result
 
 
-def assert_nothing_lost(result, postgres):
+def assert_nothing_lost(result, postgres, duplicates_allowed=False):
     stored = check_stored(postgres.url, result.sent)
     turns = sum(len(m) for m in result.sent.values())
-    print(f"turns {turns}, errors {result.errors}, {stored}")
+    print(f"turns {turns}, errors {result.errors} {result.error_kinds}, {stored}")
     assert result.errors == 0
-    assert stored == {"lost": 0, "out_of_order": 0, "unanswered": 0}
+    assert (stored["lost"], stored["out_of_order"], stored["unanswered"]) == (0, 0, 0)
+    if not duplicates_allowed:
+        assert stored["duplicated"] == 0
 
 
 def say(base_url, sender, message):
@@ -73,4 +75,6 @@ async def test_one_rasa_process_killed_under_load(production, base_url, postgres
         result = await load_with_fault(base_url, lambda: production.kill_process("rasa server 1"))
     finally:
         await asyncio.to_thread(production.start_process, "rasa server 1")
-    assert_nothing_lost(result, postgres)
+    # A request whose process died after saving the message but before answering is
+    # retried by nginx on the other process: stored twice, answered, never lost.
+    assert_nothing_lost(result, postgres, duplicates_allowed=True)
