@@ -68,6 +68,13 @@ class Settings:
     console_session_hours: int
     # Times in the console are shown, and dates filtered, in this time zone.
     console_timezone: str
+    # --- Trainer ---
+    # Customer messages below this intent confidence go to the NLU inbox.
+    trainer_confidence: float
+    # Conversations with one of these tags (comma-separated) go to the NLU inbox.
+    trainer_inbox_tags: tuple
+    # How far back the NLU inbox looks, in days.
+    trainer_inbox_days: int
 
 
 def _sqlite_url(name: str) -> str:
@@ -105,4 +112,9 @@ def settings(env: Optional[Mapping[str, str]] = None) -> Settings:
         console_secure_cookies=env.get("CONSOLE_SECURE_COOKIES", "0") in ("1", "true", "yes"),
         console_session_hours=int(env.get("CONSOLE_SESSION_HOURS", "8")),
         console_timezone=env.get("CONSOLE_TIMEZONE", "Europe/Stockholm"),
+        trainer_confidence=float(env.get("TRAINER_CONFIDENCE", "0.7")),
+        trainer_inbox_tags=tuple(
+            t.strip().lower() for t in env.get("TRAINER_INBOX_TAGS", "training").split(",") if t.strip()
+        ),
+        trainer_inbox_days=int(env.get("TRAINER_INBOX_DAYS", "30")),
     )

@@ -79,6 +79,9 @@ def init_console(app: Flask, config: Settings, databases: Optional[Databases] = 
         "timezone": zone(config.console_timezone),
     }
     app.register_blueprint(console)
+    from bot.console.training_views import init_training  # trainers' pages: /console/training
+
+    init_training(app, config)
 
 
 def _state() -> Dict[str, Any]:

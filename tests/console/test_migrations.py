@@ -14,6 +14,7 @@ from bot.storage.tickets import HandoffTicket, NewTicket, TicketRepository
 PROJECT_TABLES = {
     "handoff_tickets", "staff_users", "conversation_summaries", "conversation_tags",
     "conversation_notes", "conversation_reviews", "console_audit",
+    "trainer_inbox_decisions",  # 0003_trainer
 }
 
 

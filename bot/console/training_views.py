@@ -1,0 +1,281 @@
+"""The trainers' pages of the console: NLU inbox, models (retrain, compare, roll back),
+and insights, as a Flask blueprint under /console/training.
+
+Like the console's own routes, every route here needs a session (there is no public one;
+the route walk of tests/console/test_routes.py covers them), POSTs need the CSRF token,
+and the inbox and models need the trainer role.  Insights are for all staff.  The logic
+lives in bot/trainer/; training runs in its own process (``python -m bot.trainer
+retrain``), whose progress the models page polls from models/registry/job.json.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any, Dict, Optional
+
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    abort,
+    current_app,
+    flash,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+
+from bot.console.security import csrf_valid, load_user, requires_role, unauthorised
+from bot.console.views import db, tz
+from bot.settings import Settings
+from bot.storage.annotations import AuditRepository
+from bot.storage.staff import StaffRepository
+from bot.trainer.datafile import ExampleRefused, TrainingData, language_of
+from bot.trainer.deploy import Deployer
+from bot.trainer.gate import GateResult
+from bot.trainer.inbox import Inbox
+from bot.trainer.insights import SPIKE_RULE, insights
+from bot.trainer.jobs import JobRunning, Jobs
+from bot.trainer.project import FALLBACK_INTENT, Project
+from bot.trainer.registry import Registry
+
+CSS = Path(__file__).resolve().parent / "templates" / "training" / "training.css"
+
+training = Blueprint("training", __name__, url_prefix="/console/training", template_folder="templates")
+
+
+def init_training(app: Flask, config: Settings, project: Optional[Project] = None) -> None:
+    app.extensions["trainer"] = {"project": project or Project(), "config": config}
+    app.register_blueprint(training)
+
+
+def _state() -> Dict[str, Any]:
+    return current_app.extensions["trainer"]
+
+
+def project() -> Project:
+    return _state()["project"]
+
+
+def config() -> Settings:
+    return _state()["config"]
+
+
+def jobs() -> Jobs:
+    return Jobs(project(), config())
+
+
+@training.before_request
+def _authenticate():
+    g.user = load_user(StaffRepository(db()))
+    if g.user is None:
+        if request.path.startswith("/console/training/api/"):
+            response = jsonify({"error": "sign in first"})
+            response.status_code = 401
+            return response
+        return unauthorised()
+    if request.method not in ("GET", "HEAD", "OPTIONS") and not csrf_valid():
+        abort(403, "Missing or wrong CSRF token.")
+    return None
+
+
+@training.after_request
+def _headers(response: Response) -> Response:
+    response.headers.setdefault("Cache-Control", "no-store")
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["Referrer-Policy"] = "same-origin"
+    response.headers["Content-Security-Policy"] = (
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+    )
+    return response
+
+
+@training.errorhandler(400)
+@training.errorhandler(403)
+@training.errorhandler(404)
+def _error(error):
+    if request.path.startswith("/console/training/api/") or request.accept_mimetypes.best == "application/json":
+        return jsonify({"error": error.description}), error.code
+    return render_template("error.html", error=error), error.code
+
+
+@training.route("/training.css")
+def stylesheet():
+    return Response(CSS.read_text(encoding="utf-8"), mimetype="text/css",
+                    headers={"Cache-Control": "private, max-age=300"})
+
+
+@training.route("/")
+@requires_role("trainer")
+def home():
+    return redirect(url_for("training.inbox"))
+
+
+# -- inbox
+
+def _inbox() -> Inbox:
+    c = config()
+    return Inbox(db(), current_app.extensions["console"]["databases"].tracker, project(),
+                 c.trainer_confidence, c.trainer_inbox_tags, c.trainer_inbox_days)
+
+
+def _intents():
+    return [i for i in project().intents() if i != FALLBACK_INTENT]
+
+
+@training.route("/inbox")
+@requires_role("trainer")
+def inbox():
+    items = _inbox().items()
+    return render_template("training/inbox.html", items=items[:200], total=len(items),
+                           intents=_intents())
+
+
+@training.route("/api/inbox")
+@requires_role("trainer")
+def api_inbox():
+    return jsonify({"items": [item.as_dict() for item in _inbox().items()]})
+
+
+@training.route("/inbox/decide", methods=["POST"])
+@requires_role("trainer")
+def decide():
+    action = request.form.get("action", "")
+    if action not in ("accept", "relabel", "dismiss"):
+        abort(400, "Unknown action.")
+    box = _inbox()
+    try:
+        item = box.find(request.form.get("item", ""))
+    except KeyError:
+        flash("That message is no longer in the inbox.", "error")
+        return redirect(url_for("training.inbox"))
+    language = request.form.get("language") or None
+    try:
+        added = box.decide(item, action, g.user.username, intent=request.form.get("intent") or None,
+                           language=language if language in ("en", "sv") else None)
+    except ExampleRefused as problem:
+        db().rollback()
+        flash(f"Not added: {problem}", "error")
+        return redirect(url_for("training.inbox"))
+    AuditRepository(db()).record(
+        g.user.username, f"inbox_{action}", item.messages[0].conversation_id, text=item.text,
+        intent=added.intent if added else None, messages=len(item.messages))
+    db().commit()
+    if added:
+        flash(f"Added \u201c{added.text}\u201d to {added.path.name} as {added.intent}. "
+              "Retrain to teach it to the assistant.", "ok")
+    else:
+        flash(f"Dismissed \u201c{item.text}\u201d.", "ok")
+    return redirect(url_for("training.inbox"))
+
+
+@training.route("/examples", methods=["POST"])
+@requires_role("trainer")
+def add_example():
+    text = request.form.get("text", "")
+    language = request.form.get("language") or language_of(text)
+    try:
+        added = TrainingData(project()).add(text, request.form.get("intent", ""), language)
+    except ExampleRefused as problem:
+        flash(f"Not added: {problem}", "error")
+        return redirect(url_for("training.inbox"))
+    AuditRepository(db()).record(g.user.username, "example_added", text=added.text, intent=added.intent)
+    db().commit()
+    flash(f"Added \u201c{added.text}\u201d to {added.path.name} as {added.intent}.", "ok")
+    return redirect(url_for("training.inbox"))
+
+
+# -- models: retrain, comparison, rollback
+
+@training.route("/models")
+@requires_role("trainer")
+def models():
+    registry = Registry(project())
+    status = jobs().status()
+    entries = registry.entries()
+    latest = next((e for e in entries if e.comparison), None)
+    comparison = GateResult.from_dict({k: v for k, v in latest.comparison.items()
+                                       if k in GateResult.__dataclass_fields__}) if latest else None
+    return render_template(
+        "training/models.html", entries=entries[:30], current=registry.state().get("current"),
+        previous=registry.state().get("previous", []), status=status,
+        running=status.get("state") in ("starting", "training", "evaluating", "deploying"),
+        latest=latest, comparison=comparison,
+    )
+
+
+@training.route("/api/job")
+@requires_role("trainer")
+def api_job():
+    return jsonify(jobs().status())
+
+
+@training.route("/retrain", methods=["POST"])
+@requires_role("trainer")
+def retrain():
+    try:
+        jobs().start_in_background(g.user.username)
+    except JobRunning as problem:
+        flash(str(problem), "error")
+        return redirect(url_for("training.models"))
+    AuditRepository(db()).record(g.user.username, "retrain_started")
+    db().commit()
+    flash("Training started.", "ok")
+    return redirect(url_for("training.models"))
+
+
+@training.route("/rollback", methods=["POST"])
+@requires_role("trainer")
+def rollback():
+    if jobs().running():
+        flash("A training job is running; roll back when it has finished.", "error")
+        return redirect(url_for("training.models"))
+    try:
+        entry = Deployer(Registry(project()), config()).rollback()
+    except RuntimeError as problem:
+        flash(f"Rollback failed: {problem}", "error")
+        return redirect(url_for("training.models"))
+    if entry is None:
+        flash("There is no earlier model to roll back to.", "error")
+    else:
+        AuditRepository(db()).record(g.user.username, "model_rolled_back", model=entry.id)
+        db().commit()
+        flash(f"Rolled back to model {entry.id}.", "ok")
+    return redirect(url_for("training.models"))
+
+
+# -- insights (all staff)
+
+CHART_NAMES = ("conversations", "containment", "fallback", "escalations", "errors", "confusion")
+
+
+@training.route("/insights")
+def insights_page():
+    data = insights(db(), tz())
+    evaluation = Registry(project()).latest_evaluation()
+    return render_template("training/insights.html", data=data, rule=SPIKE_RULE,
+                           evaluation=evaluation, charts=CHART_NAMES,
+                           today=dt.datetime.now(tz()).date())
+
+
+@training.route("/chart.png")
+def chart():
+    from bot.trainer.charts import render
+
+    name = request.args.get("name", "")
+    if name not in CHART_NAMES:
+        abort(404, "No such chart.")
+    evaluation = Registry(project()).latest_evaluation() if name == "confusion" else None
+    png = render(name, insights(db(), tz()), evaluation)
+    return Response(png, mimetype="image/png", headers={"Cache-Control": "private, max-age=60"})
+
+
+@training.route("/progress.js")
+def progress_script():
+    return Response((CSS.parent / "progress.js").read_text(encoding="utf-8"),
+                    mimetype="text/javascript", headers={"Cache-Control": "private, max-age=300"})

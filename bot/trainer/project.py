@@ -1,0 +1,93 @@
+"""Where the trainer's files are: one project root (the repository, or a copy in tests)."""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import List
+
+import yaml
+
+from bot.settings import PROJECT_ROOT
+
+# What the Makefile's fingerprint covers besides config, domain and data (code that shapes
+# the model; always read from the repository: a test's copy of the data shares the code).
+CODE_DIRS = ("bot/nlu", "bot/catalogue")
+CODE_FILES = ("bot/language.py", "bot/extract.py", "bot/recognise.py", "bot/vocabulary.py",
+              "requirements.lock")
+FALLBACK_INTENT = "nlu_fallback"
+
+
+@dataclass(frozen=True)
+class Project:
+    root: Path = PROJECT_ROOT
+
+    @property
+    def config(self) -> Path:
+        return self.root / "config.yml"
+
+    @property
+    def domain(self) -> Path:
+        return self.root / "domain.yml"
+
+    @property
+    def data_dir(self) -> Path:
+        return self.root / "data"
+
+    @property
+    def nlu_dir(self) -> Path:
+        return self.root / "data" / "nlu"
+
+    @property
+    def held_out_dir(self) -> Path:
+        return self.root / "tests" / "nlu"
+
+    @property
+    def models_dir(self) -> Path:
+        return self.root / "models"
+
+    @property
+    def registry_dir(self) -> Path:
+        return self.models_dir / "registry"
+
+    @property
+    def current_model(self) -> Path:
+        return self.models_dir / "current.tar.gz"
+
+    @property
+    def fingerprint_file(self) -> Path:
+        return self.models_dir / "current.fingerprint"
+
+    @property
+    def var_dir(self) -> Path:
+        return self.root / "var"
+
+    def intents(self) -> List[str]:
+        """The domain's intents: the contract (README), what an example may be labelled."""
+        domain = yaml.safe_load(self.domain.read_text(encoding="utf-8"))
+        return [i if isinstance(i, str) else next(iter(i)) for i in domain.get("intents", [])]
+
+    def training_inputs(self) -> List[Path]:
+        """The files `make train` fingerprints, in the Makefile's order (config twice)."""
+        data = sorted(self.data_dir.rglob("*.yml"), key=lambda p: str(p.relative_to(self.root)))
+        code = sorted(
+            (p for d in CODE_DIRS for p in (PROJECT_ROOT / d).rglob("*")
+             if p.is_file() and p.suffix in (".py", ".yml")),
+            key=lambda p: str(p.relative_to(PROJECT_ROOT)),
+        )
+        return [self.config, self.config, self.domain, *data, *code,
+                *(PROJECT_ROOT / f for f in CODE_FILES)]
+
+    def fingerprint(self) -> str:
+        """The Makefile's `cat config.yml $(TRAINING_INPUTS) | sha256sum | cut -c1-16`."""
+        digest = hashlib.sha256()
+        for path in self.training_inputs():
+            digest.update(path.read_bytes())
+        return digest.hexdigest()[:16]
+
+    def held_out_hash(self) -> str:
+        """Identifies the held-out test set an evaluation was made on."""
+        digest = hashlib.sha256()
+        for path in sorted(self.held_out_dir.glob("*.yml")):
+            digest.update(path.name.encode() + b"\0" + path.read_bytes())
+        return digest.hexdigest()[:16]

@@ -1,0 +1,84 @@
+"""Normalising customer texts and grouping near-duplicates (pure functions)."""
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from typing import Callable, Dict, FrozenSet, List, Sequence, TypeVar
+
+from bot.privacy import BANK_ACCOUNT, CARD, EMAIL, IBAN, PERSONNUMMER, PHONE
+
+MASK_LABELS = (PERSONNUMMER, CARD, IBAN, BANK_ACCOUNT, EMAIL, PHONE)
+_MASK = re.compile("|".join(re.escape(label) for label in MASK_LABELS))
+_EDGE_PUNCTUATION = " \t.!?,;:…\"'"
+
+T = TypeVar("T")
+
+
+def one_line(text: str) -> str:
+    """The text as one line with single spaces (how an example is written)."""
+    return " ".join((text or "").split())
+
+
+def normalise(text: str) -> str:
+    """Case, width, spacing and end punctuation do not make a different example."""
+    text = unicodedata.normalize("NFKC", text or "").casefold()
+    return " ".join(text.split()).strip(_EDGE_PUNCTUATION)
+
+
+def text_key(text: str) -> str:
+    return hashlib.sha1(normalise(text).encode("utf-8")).hexdigest()
+
+
+def contains_mask(text: str) -> bool:
+    """Masked personal data ("[e-mail]") must never become a training example."""
+    return bool(_MASK.search(text or ""))
+
+
+def _shape(text: str) -> str:
+    # For similarity only: digits and masks do not tell two messages apart
+    # ("account 1930 is not active" ~ "account 2440 is not active").
+    return re.sub(r"\d+", "0", _MASK.sub("#", normalise(text)))
+
+
+def ngrams(text: str, n: int = 3) -> FrozenSet[str]:
+    padded = f" {_shape(text)} "
+    if len(padded) <= n:
+        return frozenset({padded})
+    return frozenset(padded[i:i + n] for i in range(len(padded) - n + 1))
+
+
+def similarity(a: FrozenSet[str], b: FrozenSet[str]) -> float:
+    """Jaccard similarity of two n-gram sets."""
+    if not a or not b:
+        return 0.0
+    return len(a & b) / len(a | b)
+
+
+def group_near_duplicates(items: Sequence[T], text_of: Callable[[T], str],
+                          threshold: float = 0.6) -> List[List[T]]:
+    """Greedy single-pass grouping: each item joins the most similar group whose first
+    item (its representative) is at least ``threshold`` similar, else starts a group.
+    Exact duplicates (same normalised text) always share a group.  Order is kept."""
+    groups: List[List[T]] = []
+    signatures: List[FrozenSet[str]] = []
+    by_text: Dict[str, int] = {}
+    for item in items:
+        key = normalise(text_of(item))
+        if key in by_text:
+            groups[by_text[key]].append(item)
+            continue
+        grams = ngrams(text_of(item))
+        best, best_score = -1, threshold
+        for index, signature in enumerate(signatures):
+            score = similarity(grams, signature)
+            if score >= best_score:
+                best, best_score = index, score
+        if best < 0:
+            groups.append([item])
+            signatures.append(grams)
+            best = len(groups) - 1
+        else:
+            groups[best].append(item)
+        by_text[key] = best
+    return groups

@@ -1,0 +1,76 @@
+"""Browser tests of the trainers' pages: the console app (on a seeded SQLite database and
+a copy of the project's data) served on port 9180 in a thread, driven by headless
+Chromium.  Package-scoped, like tests/browser, so that Playwright's event loop is gone
+before asynchronous tests run."""
+from __future__ import annotations
+
+import threading
+from typing import List
+
+import pytest
+from playwright.sync_api import Page, sync_playwright
+from werkzeug.serving import make_server
+
+from bot.console.databases import Databases
+from bot.pages import make_app
+from bot.settings import settings
+from bot.storage.staff import StaffRepository
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, _port
+from tests.console.conftest import create_events_table
+from tests.trainer.conftest import copy_project, seed
+
+PORT = _port(9180)
+BASE = f"http://127.0.0.1:{PORT}"
+PASSWORD = "trainer browser test password"
+
+
+@pytest.fixture(scope="package")
+def served(tmp_path_factory):
+    root = tmp_path_factory.mktemp("trainer-browser")
+    (root / "project").mkdir()
+    project = copy_project(root / "project")
+    tracker = f"sqlite:///{root / 'tracker.db'}"
+    create_events_table(tracker)
+    databases = Databases.open(f"sqlite:///{root / 'assistant.db'}", tracker)
+    seed(databases)
+    with databases.sessions() as session:
+        staff = StaffRepository(session)
+        staff.create("tove", PASSWORD, "trainer")
+        staff.create("anna", PASSWORD, "agent")
+        session.commit()
+    app = make_app(settings({"CONSOLE_SECRET_KEY": "browser-" + "y" * 40}), databases)
+    app.extensions["trainer"]["project"] = project
+    server = make_server("127.0.0.1", PORT, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield project
+    server.shutdown()
+    databases.dispose()
+
+
+@pytest.fixture(scope="package")
+def browser():
+    assert CHROMIUM.exists(), "no /usr/bin/chromium: run `make browser` (make test does)"
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser, served) -> Page:
+    context = browser.new_context(viewport={"width": 1300, "height": 900}, locale="en-GB")
+    context.set_default_timeout(15_000)
+    opened = context.new_page()
+    errors: List[str] = []
+    opened.on("pageerror", lambda error: errors.append(str(error)))
+    yield opened
+    context.close()
+    assert not errors, errors
+
+
+def sign_in(page: Page, username: str, target: str = "/console/training/inbox") -> None:
+    page.goto(BASE + target)
+    page.get_by_label("User name").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
