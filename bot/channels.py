@@ -7,14 +7,24 @@
   must be long and random, a socket may only write into the conversation it asked for,
   and the same length and rate checks apply.
 
+Live handoff (bot/handoff/): an agent's message is a bot event with ``agent`` in its
+metadata, appended through Rasa's HTTP API; ``HandoffSocketIOOutput`` sends it to the
+widget as a ``bot_uttered`` with ``agent: {name}`` so the widget shows it as from a
+person.  With REDIS_URL the socket.io server's client manager shares emits between Rasa
+processes (bot/handoff/socket_manager.py), so the message reaches the customer's socket
+whichever process took the API call.  The widget is told whether a person has the chat
+(``handoff_status``) when it connects, with the agent's messages it may have missed, and
+when a message of the customer gets no answer because the assistant is paused.
+
 credentials.yml names these classes.
 """
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import uuid
-from typing import Any, Awaitable, Callable, Dict, Optional, Text, Tuple
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Text, Tuple
 
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
@@ -22,6 +32,7 @@ from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
 from sanic import Blueprint, response
 from sanic.request import Request
 
+from bot.handoff.socket_manager import client_manager
 from bot.inbound import (
     is_too_long,
     message_problem,
@@ -103,15 +114,111 @@ class GuardedRestInput(RestInput):
         return webhook
 
 
+class HandoffSocketIOOutput(SocketIOOutput):
+    """Rasa's socket.io output; a message of a person (``agent`` in the bot event's
+    metadata) goes out whole, marked with the agent's first name and an id."""
+
+    def __init__(self, sio, bot_message_evt: Text) -> None:
+        super().__init__(sio, bot_message_evt)
+        self.sent = 0
+
+    async def _send_message(self, socket_id: Text, response: Any) -> None:
+        self.sent += 1
+        await super()._send_message(socket_id, response)
+
+    async def send_response(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
+        if message.get("agent") and message.get("text"):
+            await self._send_message(recipient_id, agent_payload(message))
+            return
+        await super().send_response(recipient_id, message)
+
+
+def agent_payload(message: Dict[Text, Any]) -> Dict[Text, Any]:
+    """What the widget gets for a person's message (stored bot event or its message())."""
+    timestamp = message.get("timestamp")
+    payload: Dict[Text, Any] = {
+        "text": message.get("text"),
+        "agent": {"name": str(message.get("agent"))[:64]},
+        "id": f"agent-{timestamp}" if timestamp else f"agent-{uuid.uuid4().hex}",
+    }
+    if message.get("handoff"):
+        payload["handoff"] = message["handoff"]
+    return payload
+
+
+class _HandoffLookup:
+    """The conversation's live-handoff state for the widget, read from the databases in a
+    worker thread (never on the event loop); None when they cannot be read."""
+
+    def __init__(self, config: Settings) -> None:
+        self.config = config
+        self._tracker_engine = None
+
+    def _status(self, conversation_id: str, with_messages: bool) -> Dict[str, Any]:
+        from bot.handoff.service import live_status
+        from bot.storage.tickets import ticket_repository
+
+        with ticket_repository(self.config.database_url).session() as session:
+            status = live_status(session, conversation_id)
+        if with_messages and status["state"] == "agent" and status.get("since"):
+            status["messages"] = self._agent_messages(conversation_id, status["since"])
+        status.pop("since", None)
+        return status
+
+    def _agent_messages(self, conversation_id: str, since: float) -> List[Dict[str, Any]]:
+        from sqlalchemy import select
+
+        from bot.storage.database import make_engine
+        from bot.storage.events import EVENTS
+
+        if self._tracker_engine is None:
+            self._tracker_engine = make_engine(self.config.tracker_store_url)
+        query = (
+            select(EVENTS.c.data)
+            .where(EVENTS.c.sender_id == conversation_id, EVENTS.c.type_name == "bot",
+                   EVENTS.c.timestamp >= since - 1)
+            .order_by(EVENTS.c.id.desc()).limit(50)
+        )
+        with self._tracker_engine.connect() as connection:
+            rows = connection.execute(query).all()
+        messages = []
+        for (data,) in reversed(rows):
+            event = json.loads(data or "{}")
+            metadata = event.get("metadata") or {}
+            if isinstance(metadata, dict) and metadata.get("agent"):
+                messages.append(agent_payload({**event, **metadata}))
+        return messages
+
+    async def status(self, conversation_id: str, with_messages: bool = False) -> Optional[Dict[str, Any]]:
+        try:
+            return await asyncio.get_running_loop().run_in_executor(
+                None, self._status, conversation_id, with_messages)
+        except Exception:  # noqa: BLE001 - the chat works without the person's name
+            logger.warning("handoff status of %s not available", conversation_id, exc_info=True)
+            return None
+
+
 class GuardedSocketIOInput(SocketIOInput):
     @classmethod
     def name(cls) -> Text:
         return "socketio"
 
+    def get_output_channel(self) -> Optional[HandoffSocketIOOutput]:
+        if self.sio is None:
+            return None
+        return HandoffSocketIOOutput(self.sio, self.bot_message_evt)
+
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
         guard = _Guard()
         webhook = super().blueprint(on_new_message)
         sio = self.sio
+        manager = client_manager(guard.config.redis_url)
+        if manager is not None:
+            # Emits reach the customer's socket whichever Rasa process holds it.
+            sio.manager = manager
+            manager.set_server(sio)
+            sio.manager_initialized = False
+        handoff = _HandoffLookup(guard.config)
         # Which conversation each connected socket asked for: it may write only there.
         session_of: Dict[str, str] = {}
 
@@ -122,12 +229,16 @@ class GuardedSocketIOInput(SocketIOInput):
             session_of[sid] = requested
             sio.enter_room(sid, requested)
             await sio.emit("session_confirm", requested, room=sid)
+            # Back after a reload or in a new tab: is a person (still) there?
+            status = await handoff.status(requested, with_messages=True)
+            if status and status["state"] != "assistant":
+                await sio.emit("handoff_status", status, room=sid)
 
         async def disconnect(sid: Text) -> None:
             session_of.pop(sid, None)
 
         async def handle_message(sid: Text, data: Any) -> None:
-            output = SocketIOOutput(sio, self.bot_message_evt)
+            output = HandoffSocketIOOutput(sio, self.bot_message_evt)
             if not isinstance(data, dict):
                 return
             sender = data.get("session_id")
@@ -155,6 +266,12 @@ class GuardedSocketIOInput(SocketIOInput):
             except Exception:  # noqa: BLE001
                 logger.exception("socket.io message from %s could not be handled", sender)
                 await output.send_text_message(sender, polite("unavailable", text))
+                return
+            if not output.sent:
+                # No answer: the assistant is paused while a person has (or gets) the chat.
+                status = await handoff.status(sender)
+                if status:
+                    await sio.emit("handoff_status", status, room=sid)
 
         sio.on("session_request", session_request, namespace=self.namespace)
         sio.on("disconnect", disconnect, namespace=self.namespace)

@@ -236,6 +236,7 @@ def main() -> int:
             f"  web page:  http://localhost:{config.pages_port}/  (demo page with the chat widget)\n"
             f"  console:   http://localhost:{config.pages_port}/console  (staff; the first start "
             "prints the admin's password above, or set CONSOLE_ADMIN_PASSWORD)\n"
+            f"  agents:    http://localhost:{config.pages_port}/console/agent/  (live chats)\n"
             "Press Ctrl-C to stop.\n",
             flush=True,
         )

@@ -75,6 +75,17 @@ class Settings:
     trainer_inbox_tags: tuple
     # How far back the NLU inbox looks, in days.
     trainer_inbox_days: int
+    # --- Live handoff ---
+    # When the support team answers chats (bot/handoff/hours.py): "mon-fri 08:00-17:00",
+    # several with commas ("mon-fri 08:00-17:00, sat 10:00-14:00"), "always" or "never".
+    handoff_hours: str
+    # The time zone of those hours.
+    handoff_timezone: str
+    # How long a conversation waits for an agent to claim it before the customer is told
+    # when to expect an answer and asked for an e-mail address; 0: no limit.
+    handoff_claim_timeout_seconds: int
+    # Rasa's HTTP API as the pages process reaches it; empty: http://127.0.0.1:RASA_PORT.
+    handoff_rasa_url: str
 
 
 def _sqlite_url(name: str) -> str:
@@ -117,4 +128,8 @@ def settings(env: Optional[Mapping[str, str]] = None) -> Settings:
             t.strip().lower() for t in env.get("TRAINER_INBOX_TAGS", "training").split(",") if t.strip()
         ),
         trainer_inbox_days=int(env.get("TRAINER_INBOX_DAYS", "30")),
+        handoff_hours=env.get("HANDOFF_HOURS", "mon-fri 08:00-17:00"),
+        handoff_timezone=env.get("HANDOFF_TIMEZONE", "Europe/Stockholm"),
+        handoff_claim_timeout_seconds=int(env.get("HANDOFF_CLAIM_TIMEOUT_SECONDS", "180")),
+        handoff_rasa_url=env.get("HANDOFF_RASA_URL", ""),
     )

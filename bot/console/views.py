@@ -62,6 +62,9 @@ console = Blueprint("console", __name__, url_prefix="/console", template_folder=
 
 def init_console(app: Flask, config: Settings, databases: Optional[Databases] = None) -> None:
     """Mounts the console on ``app`` with its databases, secret key and cookie settings."""
+    from bot.console.agent_views import init_agent_inbox  # live handoff: /console/agent
+
+    init_agent_inbox(app, config, watch=databases is None)  # the watcher: pages process only
     databases = databases or Databases.open(config.database_url, config.tracker_store_url)
     app.secret_key = secret_key(config.console_secret_key, VAR_DIR)
     app.config.update(

@@ -15,6 +15,7 @@ PROJECT_TABLES = {
     "handoff_tickets", "staff_users", "conversation_summaries", "conversation_tags",
     "conversation_notes", "conversation_reviews", "console_audit",
     "trainer_inbox_decisions",  # 0003_trainer
+    "handoff_ticket_details", "handoff_agents",  # 0004_live_handoff
 }
 
 

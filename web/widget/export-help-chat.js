@@ -22,6 +22,12 @@
  *
  * Security: everything the customer or the server sends is put into the page with
  * textContent/createElement only, never innerHTML; links and images must be http(s).
+ *
+ * Live handoff: a message with `agent: {name}` is from a person in support; it is shown
+ * with their first name.  The server tells the widget whether a person has the chat
+ * (event `handoff_status`: {state: "agent" | "waiting" | "assistant", agent, messages})
+ * when it connects (with the person's messages it may have missed) and when a message
+ * gets no answer from the assistant because a person has, or is about to take, the chat.
  */
 (function () {
   "use strict";
@@ -70,7 +76,11 @@
       about: "About transaction",
       replies: "Suggested replies",
       image: "Image from the assistant",
-      newWindow: " (opens in a new window)"
+      newWindow: " (opens in a new window)",
+      person: "{name} from support",
+      personSr: "{name} from support: ",
+      withPerson: "You are chatting with {name} from support",
+      waitingForPerson: "Waiting for a person from support…"
     },
     sv: {
       title: "Hjälp med export",
@@ -93,7 +103,11 @@
       about: "Om transaktion",
       replies: "Svarsförslag",
       image: "Bild från assistenten",
-      newWindow: " (öppnas i nytt fönster)"
+      newWindow: " (öppnas i nytt fönster)",
+      person: "{name} från kundtjänst",
+      personSr: "{name} från kundtjänst: ",
+      withPerson: "Du chattar med {name} från kundtjänst",
+      waitingForPerson: "Väntar på en person från kundtjänst…"
     }
   };
 
@@ -329,6 +343,12 @@
       image = raw.image;
     }
     if (safeUrl(image)) message.image = safeUrl(image);
+    // A person from support (live handoff): their first name, and the message's id.
+    if (raw.agent && typeof raw.agent === "object" && typeof raw.agent.name === "string" &&
+        raw.agent.name.trim()) {
+      message.agent = raw.agent.name.trim().slice(0, 64);
+      if (typeof raw.id === "string" && /^agent-[\w.-]{1,80}$/.test(raw.id)) message.serverId = raw.id;
+    }
     return message;
   }
 
@@ -366,6 +386,7 @@
     this.unread = 0;
     this.typingTimer = null;
     this.renderQueued = false;
+    this.handoff = { state: "assistant" }; // or "waiting", or "agent" with a name
   }
 
   Widget.prototype.key = function (name) {
@@ -390,7 +411,9 @@
     window.addEventListener("pageshow", function (event) { if (event.persisted) self.rejoin(); });
     window.addEventListener("storage", function (event) { self.onStorage(event); });
 
+    this.handoff = readJson(local, this.key(this.sessionId + ":handoff"), null) || this.handoff;
     this.build();
+    this.showHandoff();
     this.render(true);
     var entries = this.entries();
     if (entries.length || this.hasPending()) this.connect();
@@ -574,6 +597,7 @@
         self.onOnline();
       });
       socket.on(self.config.botEvent, function (message) { self.onBotMessage(message); });
+      socket.on("handoff_status", function (status) { self.onHandoffStatus(status); });
       socket.on("disconnect", function (reason) {
         self.confirmed = false;
         self.setState("reconnecting");
@@ -614,7 +638,8 @@
     entry.status = "sent";
     this.saveOwn();
     this.scheduleRender();
-    this.showTyping();
+    // A person answers when they answer: no "the assistant is typing" meanwhile.
+    if (this.handoff.state === "assistant") this.showTyping();
   };
 
   Widget.prototype.maybeGreet = function () {
@@ -641,12 +666,57 @@
   Widget.prototype.onBotMessage = function (raw) {
     var message = cleanBotMessage(raw);
     if (!message.text && !message.image && !message.buttons) return;
-    this.addEntry({ role: "bot", message: message, key: JSON.stringify(message) });
+    if (message.agent) {
+      this.setHandoff({ state: "agent", agent: message.agent });
+    } else if (this.handoff.state !== "assistant") {
+      this.setHandoff({ state: "assistant" }); // the assistant speaks again: the person left
+    }
+    if (message.serverId) {
+      var known = this.entries().some(function (e) { return e.id === message.serverId; });
+      if (known) return; // already shown (sent again after a reconnect)
+    }
+    this.addEntry({ role: "bot", message: message, key: JSON.stringify(message), id: message.serverId });
     this.hideTyping();
     if (!this.isOpen) {
       this.unread += 1;
       this.updateBubble();
     }
+  };
+
+  /** Whether a person has the chat, from the server (on connecting, or when unanswered). */
+  Widget.prototype.onHandoffStatus = function (status) {
+    if (!status || typeof status !== "object") return;
+    var self = this;
+    var state = status.state === "agent" || status.state === "waiting" ? status.state : "assistant";
+    var name = typeof status.agent === "string" ? status.agent.trim().slice(0, 64) : "";
+    if (state === "agent" && !name) state = "waiting";
+    this.setHandoff(state === "agent" ? { state: state, agent: name } : { state: state });
+    if (state !== "assistant") this.hideTyping();
+    // The person's messages written while this page was away (a reload, a new tab).
+    if (Array.isArray(status.messages)) {
+      status.messages.slice(-50).forEach(function (raw) {
+        var message = cleanBotMessage(raw);
+        if (!message.serverId || !message.text) return;
+        var known = self.entries().some(function (e) { return e.id === message.serverId; });
+        if (!known) self.addEntry({ role: "bot", message: message, key: JSON.stringify(message), id: message.serverId });
+      });
+    }
+  };
+
+  Widget.prototype.setHandoff = function (handoff) {
+    this.handoff = handoff;
+    writeJson(local, this.key(this.sessionId + ":handoff"), handoff);
+    this.showHandoff();
+  };
+
+  Widget.prototype.showHandoff = function () {
+    if (!this.subtitle) return;
+    var t = this.t;
+    var handoff = this.handoff || {};
+    var text = handoff.state === "agent" && handoff.agent ? format(t.withPerson, { name: handoff.agent })
+      : handoff.state === "waiting" ? t.waitingForPerson : t.subtitle;
+    this.subtitle.textContent = text;
+    this.subtitle.classList.toggle("ehc-with-person", handoff.state === "agent");
   };
 
   // ---- user actions
@@ -733,7 +803,8 @@
     var header = el("header", "ehc-header");
     var titles = el("div", "ehc-titles");
     titles.appendChild(el("h2", "ehc-title", config.title));
-    titles.appendChild(el("p", "ehc-subtitle", t.subtitle));
+    this.subtitle = el("p", "ehc-subtitle", t.subtitle);
+    titles.appendChild(this.subtitle);
     header.appendChild(titles);
     var closeButton = el("button", "ehc-close");
     closeButton.type = "button";
@@ -1014,10 +1085,16 @@
       return mine;
     }
     var message = entry.message || {};
-    var theirs = el("div", "ehc-msg ehc-from-bot");
+    var theirs = el("div", "ehc-msg ehc-from-bot" + (message.agent ? " ehc-from-agent" : ""));
+    if (message.agent) {
+      // A person, not the assistant: their first name above what they wrote.
+      var name = el("div", "ehc-agent-name", format(t.person, { name: message.agent }));
+      name.setAttribute("aria-hidden", "true");
+      theirs.appendChild(name);
+    }
     if (message.text || message.image) {
       var body = el("div", "ehc-text");
-      body.appendChild(el("span", "ehc-sr", t.assistant));
+      body.appendChild(el("span", "ehc-sr", message.agent ? format(t.personSr, { name: message.agent }) : t.assistant));
       if (message.text) body.appendChild(renderMarkdown(message.text, t));
       var src = safeUrl(message.image);
       if (src) {

@@ -1,0 +1,96 @@
+"""The e-mail question when no person can take the chat live (off duty, or nobody claimed it).
+
+``email_form`` (domain.yml) asks for one slot, ``contact_email``; this action validates the
+answer.  Only a message with an "@" in it is taken as the answer: anything else ("thanks",
+another error message, "I want a person") ends the form without an address, and the
+assistant handles the message as usual (the question is not repeated after every message;
+asking for a person again asks again).  A valid address is stored
+on the conversation's ticket, as written (staff need it to write back); in the tracker
+store it is masked like any other e-mail address.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import ActionExecutionRejected, ActiveLoop, FollowupAction, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.forms import FormValidationAction
+from rasa_sdk.types import DomainDict
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.settings import settings
+from bot.storage.tickets import ticket_repository
+
+logger = logging.getLogger(__name__)
+
+SLOT = "contact_email"
+# One address: a local part, "@", a domain with a dot and a top-level domain of letters.
+EMAIL = re.compile(
+    r"(?<![\w.+-])([A-Za-z0-9][A-Za-z0-9._%+-]{0,63}@"
+    r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24})(?![\w@-])"
+)
+
+
+def find_email(text: Optional[str]) -> Optional[str]:
+    """The e-mail address in the text, if it holds exactly one well-formed one."""
+    found = EMAIL.findall(text or "")
+    if len(set(a.lower() for a in found)) != 1:
+        return None
+    address = found[0]
+    local, domain = address.rsplit("@", 1)
+    if ".." in address or local.endswith(".") or len(address) > 254:
+        return None
+    return f"{local}@{domain.lower()}"
+
+
+class ValidateEmailForm(FormValidationAction):
+    def name(self) -> Text:
+        return "validate_email_form"
+
+    def domain_slots(self, domain: DomainDict) -> List[Text]:
+        # The action server gets no domain (enable_selective_domain): the form's one slot.
+        return [SLOT]
+
+    async def extract_contact_email(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        if tracker.get_slot("requested_slot") != SLOT:
+            return {}  # activating: the question has not been asked yet
+        return {SLOT: tracker.latest_message.get("text") or ""}
+
+    def validate_contact_email(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        if not value:
+            return {SLOT: None}  # cleared (a new question), not answered
+        email = find_email(value if isinstance(value, str) else None)
+        if email is None:
+            dispatcher.utter_message(response="utter_contact_email_invalid")
+            return {SLOT: None}
+        try:
+            ticket_repository(settings().database_url).save_contact_email(tracker.sender_id, email)
+        except SQLAlchemyError:
+            logger.exception("Could not store the e-mail address of %s", tracker.sender_id)
+            dispatcher.utter_message(response="utter_escalation_failed")
+            return {SLOT: None}
+        # Not repeated in the message: what an utterance is given is stored unmasked.
+        dispatcher.utter_message(response="utter_contact_email_saved")
+        return {SLOT: email}
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> List[Dict[Text, Any]]:
+        if tracker.get_slot("requested_slot") == SLOT and \
+                "@" not in (tracker.latest_message.get("text") or ""):
+            # Not an answer: drop the question, and let the rules answer the message
+            # (a rejected form would come back after it and ask again).
+            return [ActiveLoop(None), SlotSet("requested_slot", None),
+                    ActionExecutionRejected("email_form")]
+        events = await super().run(dispatcher, tracker, domain)
+        if any(e.get("event") == "slot" and e.get("name") == SLOT and e.get("value")
+               for e in events):
+            # The form is done and no rule follows it: wait for the customer.
+            events.append(FollowupAction("action_listen"))
+        return events

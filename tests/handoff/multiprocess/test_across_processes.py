@@ -1,0 +1,63 @@
+"""Pause and delivery do not depend on one Rasa process's memory."""
+from __future__ import annotations
+
+import asyncio
+
+import tests.handoff.conftest as single
+from tests.handoff.conftest import Agent, Customer
+from tests.handoff.multiprocess.conftest import ADMIN_PASSWORD, PAGES_URL, PROCESS_1, PROCESS_2
+
+
+class CustomerOn(Customer):
+    """The widget, connected to one given Rasa process."""
+
+    def __init__(self, url: str, session_id: str = None) -> None:
+        super().__init__(session_id)
+        self.url = url
+
+    async def connect(self) -> "CustomerOn":
+        await self.client.connect(self.url, transports=["websocket"])
+        await self.client.emit("session_request", {"session_id": self.session_id})
+        await asyncio.wait_for(self.confirmed.wait(), 10)
+        return self
+
+
+def agent(monkeypatch) -> Agent:
+    monkeypatch.setattr(single, "PAGES_URL", PAGES_URL)
+    admin = Agent("admin", ADMIN_PASSWORD)
+    admin.set_duty(True)
+    return admin
+
+
+async def test_an_agent_on_one_process_talks_to_a_socket_on_the_other(two_processes, monkeypatch):
+    staff = agent(monkeypatch)
+    customer = await CustomerOn(PROCESS_1).connect()
+    conversation = customer.session_id
+    await customer.say("Account 1930 is not active")
+    await customer.read_until("Did that fix it?")
+    await customer.say("/deny")
+    await customer.read_until("join this chat")
+
+    # The pause is in the tracker store: process 2 keeps quiet too.
+    elsewhere = await CustomerOn(PROCESS_2, conversation).connect()
+    await elsewhere.say("hello? anyone?")
+    assert await elsewhere.nothing_for(3) == []
+    await elsewhere.close()
+
+    # The console calls process 2; the customer's socket is in process 1.
+    assert staff.claim(conversation).status_code == 302
+    joined = await customer.read_until("joined the chat")
+    assert joined[-1]["agent"] == {"name": "Admin"}
+    assert staff.reply(conversation, "Hello from process two").status_code == 302
+    [reply] = await customer.read_until("Hello from process two")
+    assert reply["agent"] == {"name": "Admin"}
+    await customer.say("got it, thanks")
+    assert await customer.nothing_for(2) == []
+    texts = [m["text"] for m in staff.messages(conversation)["messages"]]
+    assert "hello? anyone?" in texts and "got it, thanks" in texts
+
+    assert staff.post(staff.chat_path(conversation) + "/hand-back").status_code == 302
+    await customer.read_until("I'm back")
+    await customer.say("Account 1930 is not active")  # process 1 answers again
+    await customer.read_until("Did that fix it?")
+    await customer.close()

@@ -1,0 +1,128 @@
+/*
+ * The agent inbox and live chat: polls the console's JSON and fragment endpoints every
+ * second, and sends the reply form without leaving the page.  Everything that comes from
+ * customers is put in with textContent; the inbox's lists are server-rendered (Jinja
+ * autoescaping) and swapped in only when they changed.
+ */
+(function () {
+  "use strict";
+
+  function ticking() {
+    // The waiting time counts up in the browser between two polls.
+    var nodes = document.querySelectorAll("time.waited[data-since]:not([data-frozen])");
+    Array.prototype.forEach.call(nodes, function (node) {
+      var since = Date.parse(node.getAttribute("data-since"));
+      if (isNaN(since)) return;
+      var s = Math.max(0, Math.floor((Date.now() - since) / 1000));
+      node.textContent = s < 3600 ? Math.floor(s / 60) + ":" + ("0" + (s % 60)).slice(-2)
+        : Math.floor(s / 3600) + " h " + ("0" + Math.floor((s % 3600) / 60)).slice(-2) + " min";
+    });
+  }
+
+  function withoutTimes(html) {
+    return html.replace(/<time class="waited"[^>]*>[^<]*<\/time>/g, "");
+  }
+
+  function pollInbox(container) {
+    var url = container.getAttribute("data-poll");
+    var every = parseInt(container.getAttribute("data-poll-ms"), 10) || 1000;
+    var last = withoutTimes(container.innerHTML.trim());
+    var busy = false;
+    setInterval(function () {
+      if (busy) return;
+      busy = true;
+      fetch(url, { credentials: "same-origin", headers: { "X-Requested-With": "fetch" } })
+        .then(function (r) { if (r.status === 401) location.reload(); return r.ok ? r.text() : null; })
+        .then(function (html) {
+          if (html === null) return;
+          var stripped = withoutTimes(html.trim());
+          // Do not swap the lists under a pointer pressing a button.
+          if (stripped !== last && !container.matches(":active")) {
+            container.innerHTML = html;
+            last = stripped;
+            ticking();
+          }
+        })
+        .catch(function () { /* the next round tries again */ })
+        .then(function () { busy = false; });
+    }, every);
+  }
+
+  function messageNode(m) {
+    var li = document.createElement("li");
+    li.className = "msg " + m.kind;
+    li.setAttribute("data-id", m.id);
+    var who = document.createElement("span");
+    who.className = "who";
+    who.textContent = m.kind === "customer" ? "Customer" : m.kind === "agent" ? (m.agent + " (support)") : "Assistant";
+    var text = document.createElement("span");
+    text.className = "text";
+    text.textContent = m.text;
+    li.appendChild(who);
+    li.appendChild(text);
+    return li;
+  }
+
+  function pollChat(chat) {
+    var url = chat.getAttribute("data-messages");
+    var lastId = parseInt(chat.getAttribute("data-last-id"), 10) || 0;
+    var status = chat.getAttribute("data-status");
+    var mine = chat.getAttribute("data-mine");
+    var list = document.getElementById("messages");
+    var every = parseInt(chat.getAttribute("data-poll-ms"), 10) || 1000;
+    var busy = false;
+    list.scrollTop = list.scrollHeight;
+    setInterval(function () {
+      if (busy) return;
+      busy = true;
+      fetch(url + "?after=" + lastId, { credentials: "same-origin", headers: { "Accept": "application/json" } })
+        .then(function (r) { if (r.status === 401) location.reload(); return r.ok ? r.json() : null; })
+        .then(function (data) {
+          if (!data) return;
+          data.messages.forEach(function (m) {
+            lastId = Math.max(lastId, m.id);
+            if (!list.querySelector('[data-id="' + m.id + '"]')) list.appendChild(messageNode(m));
+            list.scrollTop = list.scrollHeight;
+          });
+          // Claimed by someone else, timed out, handed back elsewhere: show the new state.
+          if (data.ticket.status !== status || (data.mine ? "yes" : "no") !== mine) location.reload();
+        })
+        .catch(function () { /* the next round tries again */ })
+        .then(function () { busy = false; });
+    }, every);
+
+    var form = document.getElementById("reply");
+    if (!form) return;
+    var box = form.querySelector("textarea");
+    box.addEventListener("keydown", function (event) {
+      if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+        event.preventDefault();
+        form.requestSubmit();
+      }
+    });
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      if (!box.value.trim()) return;
+      var body = new FormData(form);
+      var button = form.querySelector("button");
+      button.disabled = true;
+      fetch(form.action, { method: "POST", body: body, credentials: "same-origin",
+                           headers: { "Accept": "application/json", "X-Requested-With": "fetch" } })
+        .then(function (r) { return r.json().then(function (j) { return { ok: r.ok, body: j }; }); })
+        .then(function (result) {
+          if (result.ok) { box.value = ""; } else { alert(result.body.error || "Not sent."); }
+        })
+        .catch(function () { alert("Not sent: the console did not answer."); })
+        .then(function () { button.disabled = false; box.focus(); });
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    var inbox = document.getElementById("inbox");
+    if (inbox) pollInbox(inbox);
+    var chat = document.getElementById("chat");
+    if (chat) pollChat(chat);
+    ticking();
+    setInterval(ticking, 1000);
+  });
+})();
