@@ -8,6 +8,8 @@ fail (`make test` provides both), they never skip.
 """
 from __future__ import annotations
 
+import contextlib
+
 import json
 import socket
 import sqlite3
@@ -75,13 +77,24 @@ def rasa_server_restored(assistant):
         assistant.start_process("rasa server")
 
 
-@pytest.fixture(scope="package")
-def browser():
+@contextlib.contextmanager
+def debian_chromium():
+    """Playwright driving Debian's /usr/bin/chromium: no test downloads a browser. The
+    browser packages of tests/ each open their own, package-scoped, so Playwright's
+    event loop is gone before the asynchronous tests of other packages run."""
     assert CHROMIUM.exists(), "no /usr/bin/chromium: run `make browser` (make test does)"
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+@pytest.fixture(scope="package")
+def browser():
+    with debian_chromium() as launched:
+        yield launched
 
 
 @pytest.fixture

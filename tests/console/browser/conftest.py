@@ -16,10 +16,10 @@ from typing import Dict, List
 
 import pytest
 import requests
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
 from bot.launcher import MODEL_PATH, Assistant
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, _port
+from tests.browser.conftest import debian_chromium, _port
 
 RASA_PORT = _port(5705)
 ACTION_PORT = _port(5755)
@@ -87,11 +87,8 @@ def live(tmp_path_factory):
 
 @pytest.fixture(scope="package")
 def browser():
-    assert CHROMIUM.exists(), "no /usr/bin/chromium: run `make browser` (make test does)"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+    with debian_chromium() as launched:
+        yield launched
 
 
 @pytest.fixture

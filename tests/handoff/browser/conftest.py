@@ -6,18 +6,14 @@ from __future__ import annotations
 from typing import List
 
 import pytest
-from playwright.sync_api import sync_playwright
 
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
+from tests.browser.conftest import debian_chromium
 
 
 @pytest.fixture(scope="package")
 def browser():
-    assert CHROMIUM.exists(), "no /usr/bin/chromium: run `make browser` (make test does)"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+    with debian_chromium() as launched:
+        yield launched
 
 
 @pytest.fixture

@@ -8,14 +8,14 @@ import threading
 from typing import List
 
 import pytest
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import Page
 from werkzeug.serving import make_server
 
 from bot.console.databases import Databases
 from bot.pages import make_app
 from bot.settings import settings
 from bot.storage.staff import StaffRepository
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, _port
+from tests.browser.conftest import debian_chromium, _port
 from tests.console.conftest import create_events_table
 from tests.trainer.conftest import copy_project, seed
 
@@ -50,11 +50,8 @@ def served(tmp_path_factory):
 
 @pytest.fixture(scope="package")
 def browser():
-    assert CHROMIUM.exists(), "no /usr/bin/chromium: run `make browser` (make test does)"
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    with debian_chromium() as launched:
         yield launched
-        launched.close()
 
 
 @pytest.fixture
