@@ -10,8 +10,12 @@ Two additions to Rasa's behaviour, both in ``save``:
   accounts, e-mail addresses, phone numbers) is masked before an event is written
   (bot/privacy.py); the table's layout stays exactly Rasa's;
 * the conversation's summary row for the staff console (bot/storage/conversations.py,
-  at DATABASE_URL) is recomputed from its stored events.  If that database is down the
-  conversation goes on; ``python -m bot.console.manage rebuild-summaries`` catches up.
+  at DATABASE_URL) takes in the events just written (summarised alone, then merged
+  into the stored row: a turn never reads its whole conversation back).  When both
+  URLs name the same database (the production profile) that happens in the events'
+  own transaction, so a turn commits once.  If the summary fails, or its database is
+  down, the conversation goes on; ``python -m bot.console.manage rebuild-summaries``
+  catches up.
 
 Reads and writes are retried across a short database outage (bot/db_retry.py).  The
 database calls are synchronous (SQLAlchemy 1.4 with psycopg2), so they run in worker
@@ -35,6 +39,7 @@ from sqlalchemy.engine import make_url
 from bot.db_retry import with_db_retry
 from bot.privacy import mask_event
 from bot.settings import settings
+from bot.storage.conversations import merge_into_summary
 
 logger = logging.getLogger(__name__)
 
@@ -57,6 +62,7 @@ class ConfiguredSQLTrackerStore(SQLTrackerStore):
         # SQLTrackerStore uses a host that contains "://" as the whole URL.
         super().__init__(domain=domain, host=url, event_broker=event_broker, **kwargs)
         self.database_url = database_url or config.database_url
+        self._summary_in_same_database = make_url(self.database_url) == self.engine.url
         self._summary_sessions = None
 
     async def _retrieve(
@@ -76,54 +82,60 @@ class ConfiguredSQLTrackerStore(SQLTrackerStore):
         with self.session_scope() as session:
             rows = self._event_query(
                 session, sender_id, fetch_events_from_all_sessions=all_sessions
-            ).all()
+            ).with_entities(self.SQLEvent.data)  # the JSON only, not whole ORM objects
             return [json.loads(row.data) for row in rows]
 
     async def save(self, tracker: DialogueStateTracker) -> None:
-        """Writes the tracker's new events, masked, then updates the conversation's summary."""
+        """Writes the tracker's new events, masked, and updates the conversation's summary."""
         await self.stream_events(tracker)
-        await with_db_retry(lambda: asyncio.to_thread(self._write_masked, tracker), "save")
-        await asyncio.to_thread(self.update_summary, tracker.sender_id)
+        written = await with_db_retry(
+            lambda: asyncio.to_thread(self._write_masked, tracker), "save"
+        )
+        if written and not self._summary_in_same_database:
+            await asyncio.to_thread(self.update_summary, tracker.sender_id, written)
 
-    def _write_masked(self, tracker: DialogueStateTracker) -> None:
-        """Rasa's SQLTrackerStore.save, with each event masked before it is written."""
+    def _write_masked(self, tracker: DialogueStateTracker) -> List[Dict[str, Any]]:
+        """Rasa's SQLTrackerStore.save, with each event masked before it is written, in
+        one INSERT; returns the events as written."""
+        same_database = self._summary_in_same_database
+        if same_database:
+            self._summary_session_factory()  # makes sure the summary table exists
         with self.session_scope() as session:
-            for event in self._additional_events(session, tracker):
-                data = mask_event(event.as_dict())
-                intent = (data.get("parse_data") or {}).get("intent", {}).get("name")
-                session.add(
-                    self.SQLEvent(
-                        sender_id=tracker.sender_id,
-                        type_name=event.type_name,
-                        timestamp=data.get("timestamp"),
-                        intent_name=intent,
-                        action_name=data.get("name"),
-                        data=json.dumps(data),
-                    )
-                )
+            written = [mask_event(event.as_dict())
+                       for event in self._additional_events(session, tracker)]
+            if not written:
+                return []
+            session.execute(self.SQLEvent.__table__.insert(), [
+                {
+                    "sender_id": tracker.sender_id,
+                    "type_name": data.get("event"),
+                    "timestamp": data.get("timestamp"),
+                    "intent_name": (data.get("parse_data") or {}).get("intent", {}).get("name"),
+                    "action_name": data.get("name"),
+                    "data": json.dumps(data),
+                }
+                for data in written
+            ])
+            if same_database:
+                self._merge_summary(session, tracker.sender_id, written)
             session.commit()
         logger.debug(f"Tracker with sender_id '{tracker.sender_id}' stored to database")
+        return written
 
-    def stored_events(self, sender_id: str) -> List[Dict[str, Any]]:
-        """Every stored event of a conversation, all sessions, oldest first."""
-        with self.session_scope() as session:
-            return [
-                json.loads(row.data)
-                for row in session.query(self.SQLEvent.data)
-                .filter(self.SQLEvent.sender_id == sender_id)
-                .order_by(self.SQLEvent.id)
-            ]
-
-    def update_summary(self, sender_id: str) -> None:
-        """Recomputes the conversation's summary; never fails the customer's turn."""
-        from bot.storage.conversations import SummaryWriter, summarise
-
+    def _merge_summary(self, session, sender_id: str, events: List[Dict[str, Any]]) -> None:
+        """Folds the new events into the conversation's summary, in the events'
+        transaction; a failure here is logged and does not cost the events."""
         try:
-            row = summarise(sender_id, self.stored_events(sender_id))
-            if row is None:
-                return
+            with session.begin_nested():
+                merge_into_summary(session, sender_id, events)
+        except Exception:  # the conversation matters more than its summary
+            logger.exception("Could not update the console summary of %s", sender_id)
+
+    def update_summary(self, sender_id: str, events: List[Dict[str, Any]]) -> None:
+        """Folds new events into the summary at DATABASE_URL; never fails the turn."""
+        try:
             with self._summary_session_factory()() as session, session.begin():
-                SummaryWriter(session).upsert(row)
+                merge_into_summary(session, sender_id, events)
         except Exception:  # the conversation matters more than its summary
             logger.exception("Could not update the console summary of %s", sender_id)
 

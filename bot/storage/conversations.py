@@ -7,10 +7,11 @@ one row here (at DATABASE_URL): its times, language, detected errors, whether it
 escalated, resolved or fell back, its lowest intent confidence, and its customer
 messages (masked, lowercased) for free-text search.
 
-``summarise(events)`` computes a row from a conversation's events (a pure function);
-the tracker store calls it after each save (bot/tracker_store.py), and
-``python -m bot.console.manage rebuild-summaries`` recomputes every row from the events
-table.
+``summarise(events)`` computes a row from a conversation's events (a pure function).
+After each save the tracker store (bot/tracker_store.py) summarises only the events it
+just wrote and folds them into the stored row with ``merge_summaries``, so a turn does
+not read the whole conversation back; ``python -m bot.console.manage rebuild-summaries``
+recomputes every row from the events table.
 """
 from __future__ import annotations
 
@@ -168,6 +169,7 @@ def summarise(conversation_id: str, events: Iterable[Mapping[str, Any]]) -> Opti
 
     if not seen_any or first_ts is None:
         return None
+    language_from_slot = language is not None
     if language is None and texts:
         language = detect_language(" ".join(texts[:3]))
     search_text = "\n".join(texts).lower()[:SEARCH_TEXT_CHARS]
@@ -188,7 +190,64 @@ def summarise(conversation_id: str, events: Iterable[Mapping[str, Any]]) -> Opti
         "first_message": first_message,
         "search_text": search_text,
         "updated_ts": dt.datetime.now(dt.timezone.utc).timestamp(),
+        # Not a column: lets merge_summaries prefer a language the customer chose.
+        "language_from_slot": language_from_slot,
     }
+
+
+def merge_summaries(old: Optional[Mapping[str, Any]], new: Optional[Dict[str, Any]]
+                    ) -> Optional[Dict[str, Any]]:
+    """The row for a conversation whose events so far gave ``old`` and whose next
+    events give ``new`` (both from ``summarise``): what ``summarise`` of all the events
+    gives.  One difference: a language guessed from the text (no language slot yet)
+    stays the first guess."""
+    if not old:
+        return new
+    if not new:
+        return dict(old)
+    errors = sorted(set(_error_names(old["errors"])) | set(_error_names(new["errors"])))
+    confidences = [c for c in (old["min_confidence"], new["min_confidence"]) if c is not None]
+    texts = [t for t in (old["search_text"], new["search_text"]) if t]
+    return {
+        **new,
+        "first_ts": min(old["first_ts"], new["first_ts"]),
+        "last_ts": max(old["last_ts"], new["last_ts"]),
+        "language": new["language"] if new.get("language_from_slot") else
+        (old["language"] or new["language"]),
+        "errors": "," + ",".join(errors) + "," if errors else "",
+        "last_error": new["last_error"] or old["last_error"],
+        "escalated": bool(old["escalated"] or new["escalated"]),
+        "resolved": bool(old["resolved"] or new["resolved"]),
+        "fell_back": bool(old["fell_back"] or new["fell_back"]),
+        "min_confidence": min(confidences) if confidences else None,
+        "user_messages": old["user_messages"] + new["user_messages"],
+        "bot_messages": old["bot_messages"] + new["bot_messages"],
+        "channel": new["channel"] or old["channel"],
+        "first_message": old["first_message"] or new["first_message"],
+        "search_text": "\n".join(texts)[:SEARCH_TEXT_CHARS],
+    }
+
+
+def merge_into_summary(session: Session, conversation_id: str,
+                       events: List[Mapping[str, Any]]) -> None:
+    """Folds a conversation's newest events (as stored) into its summary row."""
+    new = summarise(conversation_id, events)
+    if new is None:
+        return
+    table = ConversationSummary.__table__
+    old = session.execute(
+        select(table).where(table.c.conversation_id == conversation_id)
+    ).mappings().first()
+    SummaryWriter(session).upsert(merge_summaries(old, new))
+
+
+def columns_only(row: Mapping[str, Any]) -> Dict[str, Any]:
+    """The row without summarise's helper keys, ready for the table."""
+    return {k: v for k, v in row.items() if k in SUMMARY_COLUMNS}
+
+
+def _error_names(errors: str) -> List[str]:
+    return [e for e in (errors or "").split(",") if e]
 
 
 class SummaryWriter:
@@ -199,6 +258,7 @@ class SummaryWriter:
 
     def upsert(self, row: Dict[str, Any]) -> None:
         table = ConversationSummary.__table__
+        row = columns_only(row)
         key = row["conversation_id"]
         values = {k: v for k, v in row.items() if k != "conversation_id"}
         result = self.session.execute(
@@ -221,7 +281,7 @@ class SummaryWriter:
         count = 0
         pending: List[Dict[str, Any]] = []
         for row in rows:
-            pending.append(row)
+            pending.append(columns_only(row))
             if len(pending) >= batch:
                 self.session.execute(table.insert(), pending)
                 count += len(pending)

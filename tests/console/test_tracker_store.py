@@ -79,3 +79,18 @@ async def test_the_conversation_goes_on_when_the_summary_database_is_down(domain
     await store.save(DialogueStateTracker.from_dict(conversation.sender_id, conversation.events,
                                                     domain.slots))
     assert len(stored_events(databases, conversation.sender_id)) == len(conversation.events)
+
+
+async def test_a_failing_summary_costs_no_events(domain, databases, database_url, tracker_url, monkeypatch):
+    import bot.tracker_store
+
+    def broken(*_args):
+        raise RuntimeError("summary table gone")
+
+    monkeypatch.setattr(bot.tracker_store, "merge_into_summary", broken)
+    store = ConfiguredSQLTrackerStore(domain=domain, url=tracker_url, database_url=database_url)
+    conversation = Conversation("conv-store-000000003")
+    conversation.greet()
+    await store.save(DialogueStateTracker.from_dict(conversation.sender_id, conversation.events,
+                                                    domain.slots))
+    assert len(stored_events(databases, conversation.sender_id)) == len(conversation.events)
