@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import defaultdict
-from typing import Dict, Optional, Tuple
+from typing import Dict, List, Optional, Tuple
 
 from bot.circuit import Circuit
 
@@ -33,29 +33,34 @@ class RateLimiter:
     def _window(self) -> int:
         return int(self._clock() // WINDOW_SECONDS)
 
-    def hit(self, key: str) -> int:
-        """Counts one message for key and returns the count in this window."""
+    def counts(self, keys: List[str]) -> Dict[str, int]:
+        """Counts one message for every key (one Redis round trip for all of them) and
+        returns each key's count in this window."""
         window = self._window()
         if self._redis is not None and self._circuit.usable():
             try:
-                redis_key = f"ratelimit:{key}:{window}"
-                pipe = self._redis.pipeline()
-                pipe.incr(redis_key)
-                pipe.expire(redis_key, WINDOW_SECONDS * 2)
-                count = int(pipe.execute()[0])
+                pipe = self._redis.pipeline(transaction=False)
+                for key in keys:
+                    redis_key = f"ratelimit:{key}:{window}"
+                    pipe.incr(redis_key)
+                    pipe.expire(redis_key, WINDOW_SECONDS * 2)
+                replies = pipe.execute()
                 self._circuit.ok()
-                return count
+                return {key: int(replies[2 * i]) for i, key in enumerate(keys)}
             except Exception as error:  # noqa: BLE001 - any Redis failure: count locally
                 self._circuit.failed(error)
         with self._lock:
             for stale in [k for k in self._counts if k[1] < window]:
                 del self._counts[stale]
-            self._counts[(key, window)] += 1
-            return self._counts[(key, window)]
+            for key in keys:
+                self._counts[(key, window)] += 1
+            return {key: self._counts[(key, window)] for key in keys}
 
     def allows(self, limits: Dict[str, int]) -> bool:
         """Counts one message against every key; False if any is over its limit."""
-        return all(self.hit(key) <= limit for key, limit in limits.items() if limit > 0)
+        keys = [key for key, limit in limits.items() if limit > 0]
+        counted = self.counts(keys) if keys else {}
+        return all(counted[key] <= limits[key] for key in keys)
 
 
 def client_address(remote_ip: Optional[str], forwarded_for: Optional[str]) -> str:

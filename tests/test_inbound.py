@@ -72,3 +72,13 @@ def test_client_address_trusts_only_the_local_proxy():
     assert client_address("127.0.0.1", "203.0.113.7") == "203.0.113.7"
     assert client_address("198.51.100.1", "203.0.113.7") == "198.51.100.1"
     assert client_address("127.0.0.1", None) == "127.0.0.1"
+
+
+def test_limiter_counts_every_key_even_when_one_is_over():
+    for url in ("", "redis://127.0.0.1:6379/15"):
+        limiter = RateLimiter(url)
+        if limiter._redis is not None:
+            limiter._redis.flushdb()
+        assert limiter.allows({"sender:x": 1, "address:y": 5})
+        assert not limiter.allows({"sender:x": 1, "address:y": 5})  # the sender is over ...
+        assert limiter.counts(["address:y"]) == {"address:y": 3}  # ... the address counted all
