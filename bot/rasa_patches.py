@@ -6,8 +6,12 @@ measured (README "Measured") and tested (tests/test_rasa_patches.py).
 1. Every custom action's reply is checked against Rasa's JSON schema with
    ``jsonschema.validate``, which first re-checks the schema itself and builds a new
    validator on every call: a third of the Rasa server's CPU under load (py-spy).
-   The patch checks the schema once and reuses one validator: same errors, same order
-   of preference (``best_match``), same message.
+   The patch checks the schema once and reuses its validators.  The schema says an
+   event is valid under exactly one ``oneOf`` of 23 alternatives, each for one value of
+   "event"; checking all 23 for every event was still a quarter of an action call, so
+   a reply is first checked against the one alternative its events name.  Only when
+   that fails does the whole schema run, so errors, their order of preference
+   (``best_match``) and messages stay Rasa's.
 2. The model graph is run node by node (bot/graph_runner.py) instead of through dask's
    scheduler, which cost about a fifth of every parse and prediction.
 3. Every call to the action server opened a new HTTP client session, hence a new TCP
@@ -22,7 +26,8 @@ from __future__ import annotations
 
 import functools
 import asyncio
-from typing import Any, Dict, Text
+import copy
+from typing import Any, Dict, Text, Tuple
 
 import jsonschema
 from jsonschema.exceptions import best_match
@@ -38,10 +43,42 @@ def action_response_validator() -> Any:
     return validator_class(schema)
 
 
+@functools.lru_cache(maxsize=1)
+def event_validators() -> Tuple[Any, Dict[str, Any]]:
+    """A validator of the reply without the events' ``oneOf``, and one validator per
+    event name for its alternative (with the constraints every event shares)."""
+    from rasa.core.actions.action import RemoteAction
+
+    schema = copy.deepcopy(RemoteAction.action_response_format_spec())
+    items = schema["properties"]["events"]["items"]
+    alternatives = items.pop("oneOf")
+    validator_class = jsonschema.validators.validator_for(schema)
+    by_event: Dict[str, Any] = {}
+    names = [alt.get("properties", {}).get("event", {}).get("const") for alt in alternatives]
+    for name, alternative in zip(names, alternatives):
+        if name is not None and names.count(name) == 1:
+            by_event[name] = validator_class({"allOf": [items, alternative]})
+    return validator_class(schema), by_event
+
+
+def quickly_valid(result: Any) -> bool:
+    """True only if the whole schema would accept ``result`` (False means: not known)."""
+    reply_validator, by_event = event_validators()
+    if not reply_validator.is_valid(result):
+        return False
+    for event in result.get("events") or []:
+        validator = by_event.get(event.get("event"))
+        if validator is None or not validator.is_valid(event):
+            return False
+    return True
+
+
 def validate_action_result(self: Any, result: Dict[Text, Any]) -> bool:
-    """Drop-in for RemoteAction._validate_action_result with a reused validator."""
+    """Drop-in for RemoteAction._validate_action_result with reused validators."""
     from rasa.core.actions.action import DOCS_BASE_URL
 
+    if quickly_valid(result):
+        return True
     error = best_match(action_response_validator().iter_errors(result))
     if error is not None:
         error.message += (

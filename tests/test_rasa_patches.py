@@ -87,3 +87,32 @@ def test_domain_emptiness_is_rasas_answer():
         assert domain_is_empty(domain) == (domain.as_dict() == Domain.empty().as_dict())
     assert domain_is_empty(Domain.empty()) and not domain_is_empty(
         Domain.load(str(PROJECT_ROOT / "domain.yml")))
+
+
+def _replies():
+    """Replies with every kind of event the assistant stores, and broken variants."""
+    import random
+
+    from bot.console.sample import random_conversation
+
+    rng = random.Random(3)
+    events = [e for i in range(40) for e in random_conversation(rng, 1.7e9, i).events]
+    events += [{"event": "pause"}, {"event": "resume"}, {"event": "restart"},
+               {"event": "followup", "name": "action_x"}, {"event": "reminder"},
+               {"event": "active_loop", "name": None}, {"event": "session_started"}]
+    replies = [{"events": [event], "responses": []} for event in events]
+    for event in events[:60]:
+        for key in [k for k in event if k != "event"]:
+            replies.append({"events": [{**event, key: {"not": "a valid value"}}]})
+            replies.append({"events": [{k: v for k, v in event.items() if k != key}]})
+        replies.append({"events": [{**event, "event": "not_an_event"}]})
+    return replies + GOOD + BAD
+
+
+def test_the_quick_check_accepts_only_what_the_schema_accepts_and_all_it_does():
+    from bot.rasa_patches import action_response_validator, quickly_valid
+
+    replies = _replies()
+    valid = [action_response_validator().is_valid(r) for r in replies]
+    assert sum(valid) > 100 and len(valid) - sum(valid) > 50  # both kinds are tried
+    assert [quickly_valid(r) for r in replies] == valid
