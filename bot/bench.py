@@ -1,12 +1,15 @@
 """Load run of the production profile, against Rasa's default pipeline as the baseline.
 
-    python -m bot.bench [--concurrency 16] [--conversations 64] [--models current baseline]
+    python -m bot.bench [--concurrency 16] [--conversations 240] [--think-seconds 0]
+                        [--models current baseline]
 
 For each model: a fresh PostgreSQL schema, the production profile (Redis lock store,
 several Rasa processes behind nginx), a warm-up, then N conversations of several turns
-through the REST channel, `--concurrency` at a time.  It prints throughput and turn
-latency, then checks in the tracker store that every message sent is stored, in order,
-each followed by an answer.  Then held-out accuracy of each model, and the ratios.
+through the REST channel, `--concurrency` at a time, each sending its next message as
+soon as it has the answer (or after about --think-seconds, as a person would).  It
+prints throughput and turn latency, CPU per turn and how much of it is the model, then
+checks in the tracker store that every message sent is stored, in order, each followed
+by an answer.  Then held-out accuracy of each model, and the ratios.
 """
 from __future__ import annotations
 
@@ -65,7 +68,7 @@ def percentile(values: List[float], share: float) -> float:
 
 
 async def play(session: aiohttp.ClientSession, url: str, turns: List[str],
-               result: LoadResult) -> None:
+               result: LoadResult, think: float = 0.0) -> None:
     """One customer's conversation; a failed turn counts as an error, and the customer
     goes on with the next message as a person would."""
     sender = f"bench-{uuid.uuid4().hex}"
@@ -73,7 +76,9 @@ async def play(session: aiohttp.ClientSession, url: str, turns: List[str],
     address = f"198.51.100.{random.randint(1, 254)}"
     headers = {"X-Real-IP": address, "X-Forwarded-For": address}
     result.sent[sender] = []
-    for message in turns:
+    for number, message in enumerate(turns):
+        if think and number:  # a person reads the answer and types the next message
+            await asyncio.sleep(random.uniform(0.5 * think, 1.5 * think))
         started = time.perf_counter()
         kind = None
         try:
@@ -92,15 +97,17 @@ async def play(session: aiohttp.ClientSession, url: str, turns: List[str],
 
 
 async def load(url: str, conversations: int, concurrency: int,
-               result: Optional[LoadResult] = None) -> LoadResult:
-    """Plays the conversations; pass `result` to watch it fill while the load runs."""
+               result: Optional[LoadResult] = None, think: float = 0.0) -> LoadResult:
+    """Plays the conversations; pass `result` to watch it fill while the load runs.
+    ``think``: mean seconds a customer takes before the next message (0: none, every
+    conversation sends its next message the moment it has the answer)."""
     result = result if result is not None else LoadResult()
     gate = asyncio.Semaphore(concurrency)
     timeout = aiohttp.ClientTimeout(total=60)
 
     async def one(index: int) -> None:
         async with gate:
-            await play(session, url, CONVERSATIONS[index % len(CONVERSATIONS)], result)
+            await play(session, url, CONVERSATIONS[index % len(CONVERSATIONS)], result, think)
 
     async with aiohttp.ClientSession(timeout=timeout) as session:
         began = time.perf_counter()
@@ -136,7 +143,7 @@ def check_stored(tracker_url: str, sent: Dict[str, List[str]]) -> Dict[str, int]
             "unanswered": unanswered}
 
 
-def run_model(model: Path, conversations: int, concurrency: int) -> dict:
+def run_model(model: Path, conversations: int, concurrency: int, think: float = 0.0) -> dict:
     schema = f"bench_{uuid.uuid4().hex[:10]}"
     admin = create_engine(POSTGRES, future=True)
     with admin.begin() as connection:
@@ -152,7 +159,7 @@ def run_model(model: Path, conversations: int, concurrency: int) -> dict:
             webhook = f"http://127.0.0.1:{PORTS['RASA_PORT']}/webhooks/rest/webhook"
             asyncio.run(load(webhook, 8, 4))  # warm-up, not counted
             cpu_before = cpu_seconds(assistant)
-            result = asyncio.run(load(webhook, conversations, concurrency))
+            result = asyncio.run(load(webhook, conversations, concurrency, think=think))
             cpu_after = cpu_seconds(assistant)
             cpu = {name: cpu_after[name] - cpu_before.get(name, 0.0) for name in cpu_after}
             memory = {name: resident_mb(p.pid) for name, p in assistant.processes.items()}
@@ -163,6 +170,53 @@ def run_model(model: Path, conversations: int, concurrency: int) -> dict:
         admin.dispose()
     return {"result": result, "startup": startup, "memory": memory, "stored": stored, "cpu": cpu,
             "processes": assistant.config.rasa_processes}
+
+
+def model_cost(model: Path, repeats: int = 10) -> Dict[str, float]:
+    """CPU milliseconds of the model alone per turn, in this process: the NLU parse of
+    each message of the bench's dialogues and the policies' predictions after it (up to
+    three, as in a turn), with Rasa's graph runner as the servers run it (patched).
+    What a turn costs beyond this is the same for every model."""
+    import logging
+
+    import structlog
+    from rasa.core.agent import Agent
+    from rasa.shared.core.events import ActionExecuted, UserUttered
+
+    from bot.rasa_patches import apply
+
+    apply()
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.INFO))
+    processor = Agent.load(str(model)).processor
+
+    from rasa.core.channels.channel import UserMessage
+
+    async def dialogues() -> Dict[str, float]:
+        parse = predict = 0.0
+        turns = 0
+        for repeat in range(repeats + 1):  # the first round warms up, not counted
+            for number, conversation in enumerate(CONVERSATIONS):
+                tracker = await processor.get_tracker(f"cost-{repeat}-{number}")
+                for message in conversation:
+                    started = time.process_time()
+                    parsed = await processor.parse_message(UserMessage(message), tracker)
+                    parsed_at = time.process_time()
+                    tracker.update(UserUttered(message, parsed["intent"], parsed["entities"],
+                                               parse_data=parsed))
+                    for _ in range(3):
+                        prediction = processor._predict_next_with_tracker(tracker)
+                        action = processor.domain.action_names_or_texts[
+                            prediction.max_confidence_index]
+                        tracker.update(ActionExecuted(action))
+                        if action == "action_listen":
+                            break
+                    if repeat:
+                        parse += parsed_at - started
+                        predict += time.process_time() - parsed_at
+                        turns += 1
+        return {"parse": 1000 * parse / turns, "predict": 1000 * predict / turns}
+
+    return asyncio.run(dialogues())
 
 
 def cpu_seconds(assistant: Assistant) -> Dict[str, float]:
@@ -201,8 +255,13 @@ def resident_mb(pid: int) -> float:
     return 0.0
 
 
+def cpu_ms_per_turn(run: dict) -> float:
+    return 1000 * sum(run["cpu"].values()) / max(1, len(run["result"].latencies))
+
+
 def report(name: str, run: dict, accuracy: float) -> str:
     result: LoadResult = run["result"]
+    cost = run.get("model_cost")
     lat = result.latencies
     ms = lambda seconds: f"{1000 * seconds:.0f} ms"  # noqa: E731
     return "\n".join([
@@ -217,6 +276,9 @@ def report(name: str, run: dict, accuracy: float) -> str:
         + ", ".join(f"{n} {mb:.0f} MB" for n, mb in run["memory"].items()),
         "  CPU seconds during the load: "
         + ", ".join(f"{n} {sec:.1f}" for n, sec in sorted(run["cpu"].items(), key=lambda i: -i[1])),
+        f"  CPU per turn, all processes: {cpu_ms_per_turn(run):.1f} ms"
+        + (f"; of which the model (in-process: parse {cost['parse']:.1f} ms + predictions "
+           f"{cost['predict']:.1f} ms) {cost['parse'] + cost['predict']:.1f} ms" if cost else ""),
         f"  held-out accuracy {100 * accuracy:.1f} %",
     ])
 
@@ -224,19 +286,30 @@ def report(name: str, run: dict, accuracy: float) -> str:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--concurrency", type=int, default=16)
-    parser.add_argument("--conversations", type=int, default=96)
+    parser.add_argument("--conversations", type=int, default=240)
+    parser.add_argument("--think-seconds", type=float, default=0.0,
+                        help="mean pause before each next message (default 0: none)")
     parser.add_argument("--models", nargs="+", default=["current", "baseline"],
                         choices=sorted(MODELS))
     args = parser.parse_args(argv)
     runs, accuracy = {}, {}
     for name in args.models:
-        runs[name] = run_model(MODELS[name], args.conversations, args.concurrency)
+        runs[name] = run_model(MODELS[name], args.conversations, args.concurrency,
+                               args.think_seconds)
         accuracy[name] = evaluate(MODELS[name]).accuracy
+        runs[name]["model_cost"] = model_cost(MODELS[name])
         print(report(name, runs[name], accuracy[name]), flush=True)
     if {"current", "baseline"} <= set(runs):
         ratio = runs["current"]["result"].throughput / runs["baseline"]["result"].throughput
         print(f"\nthroughput current / baseline: {ratio:.2f}x (target >= 2x); held-out accuracy "
               f"{100 * accuracy['current']:.1f} % vs {100 * accuracy['baseline']:.1f} %")
+        # A turn's CPU beyond the model is the same for both models: even a model that
+        # cost nothing could not be faster than the baseline by more than this.
+        baseline = runs["baseline"]
+        rest = cpu_ms_per_turn(runs["current"]) - sum(runs["current"]["model_cost"].values())
+        ceiling = (rest + sum(baseline["model_cost"].values())) / rest if rest > 0 else float("inf")
+        print(f"a turn beyond the model: {rest:.1f} ms CPU; with a model that cost nothing "
+              f"the ratio would be at most {ceiling:.2f}x")
     failures = sum(r["result"].errors + sum(r["stored"].values()) for r in runs.values())
     return 1 if failures else 0
 
