@@ -21,6 +21,10 @@ measured (README "Measured") and tested (tests/test_rasa_patches.py).
 4. Before every parse Rasa asks whether the domain is empty by serialising it and a
    new empty domain and comparing the two.  A loaded domain does not change, so the
    answer is kept on it.
+5. Every event read back (a tracker from the database, an action's reply) looks up
+   its class by walking the whole tree of Event subclasses.  The patch remembers the
+   classes by name and walks the tree again only for a name it does not know (an
+   event class imported later), so the answers are Rasa's.
 """
 from __future__ import annotations
 
@@ -146,6 +150,26 @@ def _rasa_domain_is_empty(domain: Any) -> bool:
     return domain.as_dict() == Domain.empty().as_dict()
 
 
+_event_classes: Dict[str, Any] = {}
+
+
+def resolve_event_type(type_name: Text, default: Any = None) -> Any:
+    """Drop-in for Event.resolve_by_type, with the classes remembered by name."""
+    from rasa.shared.core.events import Event
+    from rasa.shared.utils.common import all_subclasses
+
+    if type_name not in _event_classes:
+        for cls in reversed(all_subclasses(Event)):  # the first of a name wins, as in Rasa
+            _event_classes[cls.type_name] = cls
+    if type_name in _event_classes:
+        return _event_classes[type_name]
+    if type_name == "topic":
+        return None  # Rasa's backwards compatibility with old TopicSet events
+    if default is not None:
+        return default
+    raise ValueError(f"Unknown event name '{type_name}'.")
+
+
 def apply() -> None:
     import rasa.core.processor
     from rasa.core.actions.action import RemoteAction
@@ -159,5 +183,8 @@ def apply() -> None:
     from rasa.shared.core.domain import Domain
 
     Domain.is_empty = domain_is_empty
+    from rasa.shared.core.events import Event
+
+    Event.resolve_by_type = staticmethod(resolve_event_type)
     # The processor loads the model with the runner class it imported.
     rasa.core.processor.DaskGraphRunner = SequentialGraphRunner

@@ -116,3 +116,35 @@ def test_the_quick_check_accepts_only_what_the_schema_accepts_and_all_it_does():
     valid = [action_response_validator().is_valid(r) for r in replies]
     assert sum(valid) > 100 and len(valid) - sum(valid) > 50  # both kinds are tried
     assert [quickly_valid(r) for r in replies] == valid
+
+
+def test_event_classes_are_rasas():
+    from rasa.shared.core.events import Event
+    from rasa.shared.utils.common import all_subclasses
+
+    from bot.rasa_patches import resolve_event_type
+
+    def rasas_lookup(name):  # Event.resolve_by_type in Rasa 3.6, without the patch
+        for cls in all_subclasses(Event):
+            if cls.type_name == name:
+                return cls
+        return None
+
+    names = {cls.type_name for cls in all_subclasses(Event)} | {"topic"}
+    assert len(names) > 20
+    for name in names:
+        assert resolve_event_type(name) is rasas_lookup(name)
+    assert resolve_event_type("no such event", default=Event) is Event
+    with pytest.raises(ValueError, match="Unknown event name 'no such event'"):
+        resolve_event_type("no such event")
+
+    class LateEvent(Event):  # an event class imported after the first lookup
+        type_name = "late_event_for_test"
+
+        def __eq__(self, other):
+            return isinstance(other, LateEvent)
+
+        def as_story_string(self):
+            return None
+
+    assert resolve_event_type("late_event_for_test") is LateEvent
