@@ -34,6 +34,9 @@ class Item:
     channel: Optional[str] = None
     transaction: Optional[Dict[str, Any]] = None
     ticket_id: Optional[int] = None
+    # A message an agent wrote during a handoff: the agent's first name and username.
+    agent: Optional[str] = None
+    agent_user: Optional[str] = None
     details: Dict[str, Any] = field(default_factory=dict)
 
     def as_dict(self) -> Dict[str, Any]:
@@ -86,7 +89,13 @@ def _bot_item(data: Dict[str, Any], timestamp: Optional[float]) -> Item:
         kind="bot", timestamp=timestamp, text=data.get("text") or "", buttons=buttons,
         name=metadata.get("utter_action"),
         ticket_id=ticket if isinstance(ticket, int) else None,
+        agent=_text_or_none(metadata.get("agent")),
+        agent_user=_text_or_none(metadata.get("agent_user")),
     )
+
+
+def _text_or_none(value: Any) -> Optional[str]:
+    return str(value) if isinstance(value, str) and value else None
 
 
 def build_transcript(events: Sequence[StoredEvent], tickets: Sequence[Any] = ()) -> List[Item]:

@@ -172,3 +172,15 @@ def test_before_rasa_made_its_table(tmp_path, sqlite_url):
     assert console.get("/console/conversations").status_code == 200
     assert console.get("/console/conversations/anything").status_code == 404
     databases.dispose()
+
+
+def test_the_transcript_names_the_agent_who_wrote(signed_in):
+    from bot.console.sample import Conversation, store
+
+    conversation = Conversation("conv-agent-000000001", language="sv")
+    conversation.ask_for_human(ticket_id=7)
+    conversation.bot("Hej! Jag tittar på din export nu.", agent="Maria", agent_user="maria.l")
+    store(signed_in.databases, [conversation])
+    page = unescape(signed_in.get(f"/console/conversations/{conversation.sender_id}").get_data(as_text=True))
+    assert re.search(r"Agent Maria \(maria\.l\)\s*</div>\s*<div class=\"bubble\">Hej! Jag tittar", page)
+    assert page.count("Agent Maria") == 1  # the assistant's messages stay "Assistant"
