@@ -138,6 +138,14 @@ class InboxEntry:
         }
 
 
+def _waited(ticket: HandoffTicket, details: Optional[TicketDetails], now: dt.datetime) -> float:
+    """Seconds the customer waited for a person: until an agent claimed the chat."""
+    until = now
+    if ticket.status == CLAIMED and details is not None and details.claimed_at is not None:
+        until = _aware(details.claimed_at)
+    return max(0.0, (until - _aware(ticket.created_at)).total_seconds())
+
+
 def _entries(session: Session, tickets: Sequence[HandoffTicket], now: dt.datetime) -> List[InboxEntry]:
     ids = [t.id for t in tickets]
     details = {
@@ -146,7 +154,7 @@ def _entries(session: Session, tickets: Sequence[HandoffTicket], now: dt.datetim
         ).scalars()
     } if ids else {}
     return [
-        InboxEntry(t, details.get(t.id), max(0.0, (now - _aware(t.created_at)).total_seconds()))
+        InboxEntry(t, details.get(t.id), _waited(t, details.get(t.id), now))
         for t in tickets
     ]
 

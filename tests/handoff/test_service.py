@@ -275,6 +275,7 @@ def test_inbox_groups_and_times_tickets(db):
     record = mine.as_dict()
     assert record["claimed_by"] == "anna" and record["agent_name"] == "Anna"
     assert 85 <= lists[WAITING][0].waited_seconds <= 100
+    assert mine.waited_seconds < 10  # the wait ended when anna claimed it, 90 s ago
     assert record["extracted_values"] == {"account": "1930"}
 
 
