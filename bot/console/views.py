@@ -44,7 +44,7 @@ from bot.console.security import (
 )
 from bot.console.transcript import build_transcript
 from bot.settings import PROJECT_ROOT, VAR_DIR, Settings
-from bot.storage.annotations import AnnotationRepository, AuditRepository, InvalidTag
+from bot.storage.annotations import AnnotationRepository, AuditRepository
 from bot.storage.conversations import ConversationFilter, ConversationRepository
 from bot.storage.staff import StaffRepository
 from bot.storage.tickets import HandoffTicket
@@ -410,40 +410,40 @@ def _back_to_conversation(conversation_id: str):
                             back=request.form.get("back") or None))
 
 
-@console.route("/conversations/<conversation_id>/tags", methods=["POST"])
-def add_tag(conversation_id: str):
+def _annotate(conversation_id: str, change) -> Response:
+    """Applies one change by the signed-in user to a conversation's annotations and
+    goes back to it; a refused change (bad tag, empty note) is shown, not saved."""
     try:
-        AnnotationRepository(db(), g.user.username).add_tag(conversation_id, request.form.get("tag", ""))
+        change(AnnotationRepository(db(), g.user.username))
         db().commit()
-    except InvalidTag as problem:
+    except ValueError as problem:  # InvalidTag is a ValueError
+        db().rollback()
         flash(str(problem), "error")
     return _back_to_conversation(conversation_id)
+
+
+@console.route("/conversations/<conversation_id>/tags", methods=["POST"])
+def add_tag(conversation_id: str):
+    return _annotate(conversation_id, lambda notes: notes.add_tag(
+        conversation_id, request.form.get("tag", "")))
 
 
 @console.route("/conversations/<conversation_id>/tags/remove", methods=["POST"])
 def remove_tag(conversation_id: str):
-    AnnotationRepository(db(), g.user.username).remove_tag(conversation_id, request.form.get("tag", ""))
-    db().commit()
-    return _back_to_conversation(conversation_id)
+    return _annotate(conversation_id, lambda notes: notes.remove_tag(
+        conversation_id, request.form.get("tag", "")))
 
 
 @console.route("/conversations/<conversation_id>/notes", methods=["POST"])
 def add_note(conversation_id: str):
-    try:
-        AnnotationRepository(db(), g.user.username).add_note(conversation_id, request.form.get("body", ""))
-        db().commit()
-    except ValueError as problem:
-        flash(str(problem), "error")
-    return _back_to_conversation(conversation_id)
+    return _annotate(conversation_id, lambda notes: notes.add_note(
+        conversation_id, request.form.get("body", "")))
 
 
 @console.route("/conversations/<conversation_id>/review", methods=["POST"])
 def set_reviewed(conversation_id: str):
-    AnnotationRepository(db(), g.user.username).set_reviewed(
-        conversation_id, request.form.get("reviewed") == "yes"
-    )
-    db().commit()
-    return _back_to_conversation(conversation_id)
+    return _annotate(conversation_id, lambda notes: notes.set_reviewed(
+        conversation_id, request.form.get("reviewed") == "yes"))
 
 
 @console.route("/conversations/<conversation_id>/story.yml")
