@@ -234,20 +234,27 @@ def claim(session: Session, api: RasaApi, ticket_id: int, username: str) -> Hand
     details.claimed_by, details.agent_name, details.claimed_at = username, profile.first_name, utcnow()
     session.commit()
     language = ticket.language or "en"
-    try:
-        api.append(ticket.conversation_id, [
-            # Already paused when it was waiting; an open ticket's assistant was still on.
-            {"event": "pause", "timestamp": time.time()},
-            bot_event(render("utter_agent_joined", language, agent_name=profile.first_name),
-                      {"agent": profile.first_name, "agent_user": username,
-                       "ticket_id": ticket.id, "handoff": "joined"}),
-        ])
-    except Exception:
-        _move(session, ticket_id, (CLAIMED,), previous)
-        session.commit()
-        raise
+    _tell_or_undo(session, api, ticket, CLAIMED, previous, [
+        # Already paused when it was waiting; an open ticket's assistant was still on.
+        {"event": "pause", "timestamp": time.time()},
+        bot_event(render("utter_agent_joined", language, agent_name=profile.first_name),
+                  {"agent": profile.first_name, "agent_user": username,
+                   "ticket_id": ticket.id, "handoff": "joined"}),
+    ])
     session.refresh(ticket)
     return ticket
+
+
+def _tell_or_undo(session: Session, api: RasaApi, ticket: HandoffTicket, moved_to: str,
+                  moved_from: str, events: List[Dict[str, Any]]) -> None:
+    """Appends ``events`` to the ticket's conversation after its status moved (and was
+    committed); if Rasa does not take them, the status moves back and the error goes up."""
+    try:
+        api.append(ticket.conversation_id, events)
+    except Exception:
+        _move(session, ticket.id, (moved_to,), moved_from)
+        session.commit()
+        raise
 
 
 def reply(session: Session, api: RasaApi, ticket_id: int, username: str, text: str) -> None:
@@ -297,13 +304,8 @@ def hand_back(session: Session, api: RasaApi, ticket_id: int, username: str) -> 
         raise HandoffError("This chat is not yours (any more).")
     _close(session, ticket_id, username, HANDED_BACK)
     session.commit()
-    try:
-        api.append(ticket.conversation_id,
-                   _back_to_the_assistant("utter_handed_back", ticket.language or "en"))
-    except Exception:
-        _move(session, ticket_id, (HANDED_BACK,), CLAIMED)
-        session.commit()
-        raise
+    _tell_or_undo(session, api, ticket, HANDED_BACK, CLAIMED,
+                  _back_to_the_assistant("utter_handed_back", ticket.language or "en"))
     session.refresh(ticket)
     return ticket
 
@@ -336,13 +338,8 @@ def resolve(session: Session, api: RasaApi, ticket_id: int, username: str, note:
     _close(session, ticket_id, username, RESOLVED, mask_text(note), actual_error)
     session.commit()
     if live:
-        try:
-            api.append(ticket.conversation_id,
-                       _back_to_the_assistant("utter_handoff_closed", ticket.language or "en"))
-        except Exception:
-            _move(session, ticket_id, (RESOLVED,), CLAIMED)
-            session.commit()
-            raise
+        _tell_or_undo(session, api, ticket, RESOLVED, CLAIMED,
+                      _back_to_the_assistant("utter_handoff_closed", ticket.language or "en"))
     session.refresh(ticket)
     return ticket
 
@@ -367,12 +364,7 @@ def time_out_waiting(session: Session, api: RasaApi, hours: OpeningHours, timeou
         session.commit()
         language = ticket.language or "en"
         expected = expected_answer(hours, now, language)
-        try:
-            api.append(ticket.conversation_id, follow_up_events(language, expected))
-        except Exception:
-            _move(session, ticket.id, (OPEN,), WAITING)
-            session.commit()
-            raise
+        _tell_or_undo(session, api, ticket, OPEN, WAITING, follow_up_events(language, expected))
         moved.append(ticket.id)
     return moved
 
