@@ -181,6 +181,7 @@ def model_cost(model: Path, repeats: int = 10) -> Dict[str, float]:
 
     import structlog
     from rasa.core.agent import Agent
+    from rasa.core.channels.channel import UserMessage
     from rasa.shared.core.events import ActionExecuted, UserUttered
 
     from bot.rasa_patches import apply
@@ -188,8 +189,6 @@ def model_cost(model: Path, repeats: int = 10) -> Dict[str, float]:
     apply()
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.INFO))
     processor = Agent.load(str(model)).processor
-
-    from rasa.core.channels.channel import UserMessage
 
     async def dialogues() -> Dict[str, float]:
         parse = predict = 0.0

@@ -458,6 +458,3 @@ def story(conversation_id: str):
         mimetype="application/x-yaml; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="story-{safe_name}.yml"'},
     )
-
-
-# -- own account
