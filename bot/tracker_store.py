@@ -97,9 +97,7 @@ class ConfiguredSQLTrackerStore(SQLTrackerStore):
     def _write_masked(self, tracker: DialogueStateTracker) -> List[Dict[str, Any]]:
         """Rasa's SQLTrackerStore.save, with each event masked before it is written, in
         one INSERT; returns the events as written."""
-        same_database = self._summary_in_same_database
-        if same_database:
-            self._summary_session_factory()  # makes sure the summary table exists
+        same_database = self._summary_in_same_database and self._summary_table_ready()
         with self.session_scope() as session:
             written = [mask_event(event.as_dict())
                        for event in self._additional_events(session, tracker)]
@@ -130,6 +128,18 @@ class ConfiguredSQLTrackerStore(SQLTrackerStore):
                 merge_into_summary(session, sender_id, events)
         except Exception:  # the conversation matters more than its summary
             logger.exception("Could not update the console summary of %s", sender_id)
+
+    def _summary_table_ready(self) -> bool:
+        """Migrates DATABASE_URL once per process; False (logged) if that fails, so the
+        events are still written, only without their summary."""
+        from bot.storage.migrate import ensure_schema
+
+        try:
+            ensure_schema(self.database_url)
+            return True
+        except Exception:  # the conversation matters more than its summary
+            logger.exception("The console summary table at DATABASE_URL is not ready")
+            return False
 
     def update_summary(self, sender_id: str, events: List[Dict[str, Any]]) -> None:
         """Folds new events into the summary at DATABASE_URL; never fails the turn."""

@@ -94,3 +94,19 @@ async def test_a_failing_summary_costs_no_events(domain, databases, database_url
     await store.save(DialogueStateTracker.from_dict(conversation.sender_id, conversation.events,
                                                     domain.slots))
     assert len(stored_events(databases, conversation.sender_id)) == len(conversation.events)
+
+
+async def test_a_summary_table_that_cannot_be_migrated_costs_no_events(
+        domain, databases, database_url, tracker_url, monkeypatch):
+    import bot.storage.migrate
+
+    def broken(_url):
+        raise RuntimeError("migration failed")
+
+    monkeypatch.setattr(bot.storage.migrate, "ensure_schema", broken)
+    store = ConfiguredSQLTrackerStore(domain=domain, url=tracker_url, database_url=database_url)
+    conversation = Conversation("conv-store-000000004")
+    conversation.greet()
+    await store.save(DialogueStateTracker.from_dict(conversation.sender_id, conversation.events,
+                                                    domain.slots))
+    assert len(stored_events(databases, conversation.sender_id)) == len(conversation.events)
