@@ -1,4 +1,5 @@
 """The tracker store masks personal data before writing, and keeps the summaries current."""
+import importlib
 import json
 
 import pytest
@@ -81,31 +82,18 @@ async def test_the_conversation_goes_on_when_the_summary_database_is_down(domain
     assert len(stored_events(databases, conversation.sender_id)) == len(conversation.events)
 
 
-async def test_a_failing_summary_costs_no_events(domain, databases, database_url, tracker_url, monkeypatch):
-    import bot.tracker_store
-
+@pytest.mark.parametrize("module,function", [
+    ("bot.tracker_store", "merge_into_summary"),  # the summary update fails
+    ("bot.storage.migrate", "ensure_schema"),  # the summary table cannot be migrated
+])
+async def test_a_failing_summary_costs_no_events(domain, databases, database_url, tracker_url,
+                                                 monkeypatch, module, function):
     def broken(*_args):
-        raise RuntimeError("summary table gone")
+        raise RuntimeError(f"{function} failed")
 
-    monkeypatch.setattr(bot.tracker_store, "merge_into_summary", broken)
+    monkeypatch.setattr(importlib.import_module(module), function, broken)
     store = ConfiguredSQLTrackerStore(domain=domain, url=tracker_url, database_url=database_url)
-    conversation = Conversation("conv-store-000000003")
-    conversation.greet()
-    await store.save(DialogueStateTracker.from_dict(conversation.sender_id, conversation.events,
-                                                    domain.slots))
-    assert len(stored_events(databases, conversation.sender_id)) == len(conversation.events)
-
-
-async def test_a_summary_table_that_cannot_be_migrated_costs_no_events(
-        domain, databases, database_url, tracker_url, monkeypatch):
-    import bot.storage.migrate
-
-    def broken(_url):
-        raise RuntimeError("migration failed")
-
-    monkeypatch.setattr(bot.storage.migrate, "ensure_schema", broken)
-    store = ConfiguredSQLTrackerStore(domain=domain, url=tracker_url, database_url=database_url)
-    conversation = Conversation("conv-store-000000004")
+    conversation = Conversation(f"conv-store-{function[:8]}-0001")
     conversation.greet()
     await store.save(DialogueStateTracker.from_dict(conversation.sender_id, conversation.events,
                                                     domain.slots))
