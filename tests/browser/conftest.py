@@ -91,6 +91,22 @@ def debian_chromium():
             launched.close()
 
 
+@contextlib.contextmanager
+def watched_page(browser, width: int, height: int, timeout_ms: int = 15_000):
+    """A page in a fresh browser profile (empty storage); a JavaScript error on it
+    fails the test when the page is done with."""
+    context = browser.new_context(viewport={"width": width, "height": height}, locale="en-GB")
+    context.set_default_timeout(timeout_ms)
+    page = context.new_page()
+    errors: List[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    try:
+        yield page
+    finally:
+        context.close()
+    assert not errors, errors
+
+
 @pytest.fixture(scope="package")
 def browser():
     with debian_chromium() as launched:

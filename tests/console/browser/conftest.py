@@ -19,7 +19,7 @@ import requests
 from playwright.sync_api import Page, expect
 
 from bot.launcher import MODEL_PATH, Assistant
-from tests.browser.conftest import debian_chromium, _port
+from tests.browser.conftest import _port, debian_chromium, watched_page
 
 RASA_PORT = _port(5705)
 ACTION_PORT = _port(5755)
@@ -93,14 +93,8 @@ def browser():
 
 @pytest.fixture
 def page(browser, live) -> Page:
-    context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="en-GB")
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    errors: List[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    yield page
-    context.close()
-    assert not errors, errors
+    with watched_page(browser, 1400, 900) as opened:
+        yield opened
 
 
 def sign_in(page: Page, username: str = "admin", password: str = ADMIN_PASSWORD) -> None:

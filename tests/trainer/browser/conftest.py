@@ -5,7 +5,6 @@ before asynchronous tests run."""
 from __future__ import annotations
 
 import threading
-from typing import List
 
 import pytest
 from playwright.sync_api import Page
@@ -15,7 +14,7 @@ from bot.console.databases import Databases
 from bot.pages import make_app
 from bot.settings import settings
 from bot.storage.staff import StaffRepository
-from tests.browser.conftest import debian_chromium, _port
+from tests.browser.conftest import _port, debian_chromium, watched_page
 from tests.console.conftest import create_events_table
 from tests.trainer.conftest import copy_project, seed
 
@@ -56,14 +55,8 @@ def browser():
 
 @pytest.fixture
 def page(browser, served) -> Page:
-    context = browser.new_context(viewport={"width": 1300, "height": 900}, locale="en-GB")
-    context.set_default_timeout(15_000)
-    opened = context.new_page()
-    errors: List[str] = []
-    opened.on("pageerror", lambda error: errors.append(str(error)))
-    yield opened
-    context.close()
-    assert not errors, errors
+    with watched_page(browser, 1300, 900) as opened:
+        yield opened
 
 
 def sign_in(page: Page, username: str, target: str = "/console/training/inbox") -> None:
