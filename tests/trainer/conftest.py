@@ -14,7 +14,8 @@ from bot.console.sample import Conversation, store
 from bot.settings import PROJECT_ROOT
 from bot.storage.annotations import AnnotationRepository
 from bot.trainer.project import Project
-from tests.console.conftest import create_events_table, make_console, quick_password_hashing  # noqa: F401
+from tests.console.conftest import (  # noqa: F401  (fixtures used here)
+    make_console, quick_password_hashing, sqlite_databases)
 
 NOW = time.time()
 
@@ -82,12 +83,9 @@ def seed(databases: Databases) -> None:
 
 
 @pytest.fixture
-def databases(sqlite_url, tmp_path):
-    tracker = f"sqlite:///{tmp_path / 'tracker.db'}"
-    create_events_table(tracker)
-    opened = Databases.open(sqlite_url, tracker)
-    yield opened
-    opened.dispose()
+def databases(sqlite_databases):  # noqa: F811  (the fixture, by its name)
+    """The console's databases, on SQLite (tests/console/conftest.py)."""
+    return sqlite_databases
 
 
 @pytest.fixture
