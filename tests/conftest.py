@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import os
 import uuid
+from pathlib import Path
+from typing import Dict
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -40,3 +42,17 @@ def database_url(request):
     return request.getfixturevalue(
         "sqlite_url" if request.param == "sqlite" else "postgres_url"
     )
+
+
+def embedded_env(data: Path, rasa_port: int, action_port: int, pages_port: int,
+                 **extra: str) -> Dict[str, str]:
+    """The environment of an assistant of a test package's own: its ports, and its
+    SQLite databases in ``data``."""
+    return {
+        "RASA_PORT": str(rasa_port),
+        "ACTION_PORT": str(action_port),
+        "PAGES_PORT": str(pages_port),
+        "DATABASE_URL": f"sqlite:///{data / 'assistant.db'}",
+        "TRACKER_STORE_URL": f"sqlite:///{data / 'tracker.db'}",
+        **extra,
+    }

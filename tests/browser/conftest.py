@@ -21,6 +21,7 @@ import pytest
 from playwright.sync_api import Locator, Page, expect, sync_playwright
 
 from bot.launcher import MODEL_PATH, Assistant
+from tests.conftest import embedded_env
 
 
 
@@ -56,13 +57,7 @@ ANSWER_TIMEOUT_MS = 45_000
 def assistant(tmp_path_factory):
     assert MODEL_PATH.exists(), "no trained model: run `make train` (make test does)"
     data = tmp_path_factory.mktemp("browser")
-    env = {
-        "RASA_PORT": str(RASA_PORT),
-        "ACTION_PORT": str(ACTION_PORT),
-        "PAGES_PORT": str(PAGES_PORT),
-        "DATABASE_URL": f"sqlite:///{data / 'assistant.db'}",
-        "TRACKER_STORE_URL": f"sqlite:///{data / 'tracker.db'}",
-    }
+    env = embedded_env(data, RASA_PORT, ACTION_PORT, PAGES_PORT)
     running = Assistant(env=env, log_dir=OUTPUT_DIR / "logs").start()
     running.tracker_db = data / "tracker.db"
     yield running

@@ -15,6 +15,7 @@ import pytest
 import requests
 
 from bot.launcher import MODEL_PATH, Assistant
+from tests.conftest import embedded_env
 
 RASA_PORT = 5105
 ACTION_PORT = 5155
@@ -28,14 +29,8 @@ LOG_DIR = Path(__file__).resolve().parents[1] / ".output"
 def assistant(tmp_path_factory):
     assert MODEL_PATH.exists(), "no trained model: run `make train` (make test does)"
     data = tmp_path_factory.mktemp("e2e")
-    env = {
-        "RASA_PORT": str(RASA_PORT),
-        "ACTION_PORT": str(ACTION_PORT),
-        "PAGES_PORT": str(PAGES_PORT),
-        "RATE_LIMIT_PER_ADDRESS": str(ADDRESS_LIMIT),
-        "DATABASE_URL": f"sqlite:///{data / 'assistant.db'}",
-        "TRACKER_STORE_URL": f"sqlite:///{data / 'tracker.db'}",
-    }
+    env = embedded_env(data, RASA_PORT, ACTION_PORT, PAGES_PORT,
+                       RATE_LIMIT_PER_ADDRESS=str(ADDRESS_LIMIT))
     running = Assistant(env=env, log_dir=LOG_DIR).start()
     running.env_for_tests = env
     yield running

@@ -23,6 +23,7 @@ import socketio
 
 from bot.launcher import MODEL_PATH, Assistant
 from tests.browser.conftest import _port
+from tests.conftest import embedded_env
 
 RASA_PORT = _port(6005)
 ACTION_PORT = _port(6055)
@@ -50,18 +51,13 @@ class Live:
 
 
 def live_env(data: Path, **extra: str) -> Dict[str, str]:
-    return {
-        "RASA_PORT": str(RASA_PORT),
-        "ACTION_PORT": str(ACTION_PORT),
-        "PAGES_PORT": str(PAGES_PORT),
-        "DATABASE_URL": f"sqlite:///{data / 'assistant.db'}",
-        "TRACKER_STORE_URL": f"sqlite:///{data / 'tracker.db'}",
+    return embedded_env(data, RASA_PORT, ACTION_PORT, PAGES_PORT, **{
         "CONSOLE_ADMIN_PASSWORD": ADMIN_PASSWORD,
         "CONSOLE_SECRET_KEY": uuid.uuid4().hex * 2,
         "HANDOFF_HOURS": "always",
         "HANDOFF_CLAIM_TIMEOUT_SECONDS": "0",
         **extra,
-    }
+    })
 
 
 @pytest.fixture(scope="package")

@@ -20,6 +20,7 @@ from playwright.sync_api import Page, expect
 
 from bot.launcher import MODEL_PATH, Assistant
 from tests.browser.conftest import _port, debian_chromium, watched_page
+from tests.conftest import embedded_env
 
 RASA_PORT = _port(5705)
 ACTION_PORT = _port(5755)
@@ -66,15 +67,9 @@ def say(sender: str, message: str) -> list:
 def live(tmp_path_factory):
     assert MODEL_PATH.exists(), "no trained model: run `make train` (make test does)"
     data = tmp_path_factory.mktemp("console")
-    env = {
-        "RASA_PORT": str(RASA_PORT),
-        "ACTION_PORT": str(ACTION_PORT),
-        "PAGES_PORT": str(PAGES_PORT),
-        "DATABASE_URL": f"sqlite:///{data / 'assistant.db'}",
-        "TRACKER_STORE_URL": f"sqlite:///{data / 'tracker.db'}",
-        "CONSOLE_ADMIN_PASSWORD": ADMIN_PASSWORD,
-        "CONSOLE_SECRET_KEY": uuid.uuid4().hex * 2,
-    }
+    env = embedded_env(data, RASA_PORT, ACTION_PORT, PAGES_PORT,
+                       CONSOLE_ADMIN_PASSWORD=ADMIN_PASSWORD,
+                       CONSOLE_SECRET_KEY=uuid.uuid4().hex * 2)
     running = Assistant(env=env, log_dir=OUTPUT_DIR / "logs").start()
     try:
         senders = {name: f"console-{name.replace('_', '-')}-{uuid.uuid4().hex[:12]}" for name in SCRIPTS}
