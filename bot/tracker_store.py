@@ -36,7 +36,7 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy.engine import make_url
 
-from bot.db_retry import with_db_retry
+from bot.db_retry import is_retryable, with_db_retry
 from bot.privacy import mask_event
 from bot.settings import settings
 from bot.storage.conversations import merge_into_summary
@@ -126,7 +126,9 @@ class ConfiguredSQLTrackerStore(SQLTrackerStore):
         try:
             with session.begin_nested():
                 merge_into_summary(session, sender_id, events)
-        except Exception:  # the conversation matters more than its summary
+        except Exception as error:  # the conversation matters more than its summary ...
+            if is_retryable(error):  # ... but a lost connection fails the whole write,
+                raise  # which with_db_retry then retries: swallowed, the commit would fail
             logger.exception("Could not update the console summary of %s", sender_id)
 
     def _summary_table_ready(self) -> bool:
@@ -137,7 +139,9 @@ class ConfiguredSQLTrackerStore(SQLTrackerStore):
         try:
             ensure_schema(self.database_url)
             return True
-        except Exception:  # the conversation matters more than its summary
+        except Exception as error:  # the conversation matters more than its summary
+            if is_retryable(error):  # the database is away: the write is retried anyway
+                raise
             logger.exception("The console summary table at DATABASE_URL is not ready")
             return False
 

@@ -7,11 +7,13 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy import select
 
+from bot.console.databases import Databases
 from bot.console.sample import Conversation
 from bot.settings import PROJECT_ROOT
 from bot.storage.conversations import ConversationRepository
 from bot.storage.events import EVENTS
 from bot.tracker_store import ConfiguredSQLTrackerStore
+from tests.console.conftest import create_events_table
 
 
 @pytest.fixture(scope="module")
@@ -98,3 +100,35 @@ async def test_a_failing_summary_costs_no_events(domain, databases, database_url
     await store.save(DialogueStateTracker.from_dict(conversation.sender_id, conversation.events,
                                                     domain.slots))
     assert len(stored_events(databases, conversation.sender_id)) == len(conversation.events)
+
+
+async def test_a_connection_lost_during_the_summary_retries_the_whole_write(domain, postgres_url, monkeypatch):
+    """Same database: events and summary are one transaction.  A connection lost while
+    the summary is written must not be swallowed (the commit would then fail, and Rasa
+    drop the message): the write is retried, with its summary."""
+    import bot.tracker_store
+    from sqlalchemy.exc import OperationalError
+
+    create_events_table(postgres_url)
+    databases = Databases.open(postgres_url, postgres_url)
+    real, calls = bot.tracker_store.merge_into_summary, []
+
+    def lost_once(session, sender_id, events):
+        calls.append(sender_id)
+        if len(calls) == 1:
+            raise OperationalError("UPDATE conversation_summaries", {}, Exception("server closed the connection"))
+        real(session, sender_id, events)
+
+    monkeypatch.setattr(bot.tracker_store, "merge_into_summary", lost_once)
+    store = ConfiguredSQLTrackerStore(domain=domain, url=postgres_url, database_url=postgres_url)
+    conversation = Conversation("conv-store-000000005")
+    conversation.greet()
+    await store.save(DialogueStateTracker.from_dict(conversation.sender_id, conversation.events,
+                                                    domain.slots))
+    try:
+        assert len(stored_events(databases, conversation.sender_id)) == len(conversation.events)
+        with databases.sessions() as session:
+            assert ConversationRepository(session).get(conversation.sender_id) is not None
+        assert len(calls) == 2
+    finally:
+        databases.dispose()
