@@ -5,8 +5,8 @@ from typing import Dict, List, Optional
 
 from rasa_sdk import Tracker
 
-from bot.extract import EXTRACTORS
-from bot.language import detect_language
+from bot.nlu.extract import EXTRACTORS
+from bot.nlu.language import detect_language
 
 DEFAULT_LANGUAGE = "en"
 FALLBACK_INTENT = "nlu_fallback"

@@ -9,7 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.conversation import language_of, latest_intent, values_of
 from bot.catalogue import load_catalogue
-from bot.render import render_fix
+from bot.catalogue.render import render_fix
 
 
 class ActionGiveFix(Action):

@@ -4,8 +4,8 @@ from pathlib import Path
 import pytest
 
 from bot.catalogue import LANGUAGES, load_catalogue
-from bot.recognise import recognise_error
-from bot.render import render_fix, value_phrases
+from bot.nlu.recognise import recognise_error
+from bot.catalogue.render import render_fix, value_phrases
 
 CATALOGUE = load_catalogue()
 # The bank's help page the catalogue was written from, kept in the repository so the

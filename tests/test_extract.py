@@ -1,7 +1,7 @@
 """Pulling the customer's own values out of what they pasted."""
 import pytest
 
-from bot.extract import extract_values, normalise_pasted_error
+from bot.nlu.extract import extract_values, normalise_pasted_error
 
 
 @pytest.mark.parametrize(

@@ -5,9 +5,9 @@ from rasa.core.agent import Agent
 from rasa.engine.runner.dask import DaskGraphRunner
 from rasa.shared.core.events import ActionExecuted, UserUttered
 
-from bot.bench import CONVERSATIONS
-from bot.evaluate import DEFAULT_DATA, DEFAULT_MODEL, load_examples
-from bot.graph_runner import SequentialGraphRunner
+from bot.ops.bench import CONVERSATIONS
+from bot.ops.evaluate import DEFAULT_DATA, DEFAULT_MODEL, load_examples
+from bot.runtime.graph_runner import SequentialGraphRunner
 
 
 async def outputs(runner, monkeypatch):

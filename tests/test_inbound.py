@@ -1,8 +1,8 @@
-"""Checks on what customers send (bot/inbound.py) and the rate limiter."""
+"""Checks on what customers send (bot/runtime/inbound.py) and the rate limiter."""
 import pytest
 
-from bot.inbound import is_too_long, polite, request_problem, sender_problem
-from bot.rate_limit import RateLimiter, client_address
+from bot.runtime.inbound import is_too_long, polite, request_problem, sender_problem
+from bot.runtime.rate_limit import RateLimiter, client_address
 
 GOOD_SENDER = "3f2b8c0e9d1a4b7c"
 

@@ -1,6 +1,6 @@
 import pytest
 
-from bot.language import ENGLISH_WORDS, SWEDISH_WORDS, detect_language
+from bot.nlu.language import ENGLISH_WORDS, SWEDISH_WORDS, detect_language
 
 
 @pytest.mark.parametrize(

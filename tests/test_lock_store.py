@@ -1,7 +1,7 @@
 """The failover lock store against the machine's Redis, and with Redis unreachable."""
 import uuid
 
-from bot.lock_store import FailoverRedisLockStore
+from bot.runtime.lock_store import FailoverRedisLockStore
 
 
 async def test_locks_are_shared_through_redis():

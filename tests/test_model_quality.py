@@ -7,8 +7,8 @@ wrong error is not, because the customer would get the wrong fix.
 import pytest
 
 from bot.catalogue import load_catalogue
-from bot.evaluate import FALLBACK, evaluate
-from bot.launcher import MODEL_PATH
+from bot.ops.evaluate import FALLBACK, evaluate
+from bot.ops.launcher import MODEL_PATH
 
 ACCURACY_FLOOR = 0.90
 PER_LANGUAGE_FLOOR = 0.88

@@ -7,7 +7,7 @@ import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.escalation import ActionEscalate
-from bot.extract import extract_values
+from bot.nlu.extract import extract_values
 from bot.privacy import (
     BANK_ACCOUNT,
     CARD,

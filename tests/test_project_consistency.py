@@ -4,7 +4,7 @@ from pathlib import Path
 import yaml
 
 from bot.catalogue import load_catalogue
-from bot.nlu_data import GENERATED_FILE, catalogue_nlu_yaml
+from bot.catalogue.nlu_data import GENERATED_FILE, catalogue_nlu_yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 CONTRACT_INTENTS = {

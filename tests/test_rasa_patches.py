@@ -3,7 +3,7 @@ import pytest
 from jsonschema import ValidationError
 from rasa.core.actions.action import RemoteAction
 
-from bot.rasa_patches import validate_action_result
+from bot.runtime.rasa_patches import validate_action_result
 
 ORIGINAL = RemoteAction._validate_action_result
 
@@ -60,7 +60,7 @@ async def _counting_server(port):
 async def test_action_calls_reuse_one_connection_and_survive_a_server_restart(unused_tcp_port):
     from rasa.utils.endpoints import EndpointConfig
 
-    from bot.rasa_patches import apply
+    from bot.runtime.rasa_patches import apply
 
     apply()
     endpoint = EndpointConfig(f"http://127.0.0.1:{unused_tcp_port}/webhook")
@@ -80,7 +80,7 @@ async def test_action_calls_reuse_one_connection_and_survive_a_server_restart(un
 def test_domain_emptiness_is_rasas_answer():
     from rasa.shared.core.domain import Domain
 
-    from bot.rasa_patches import domain_is_empty
+    from bot.runtime.rasa_patches import domain_is_empty
     from bot.settings import PROJECT_ROOT
 
     for domain in (Domain.empty(), Domain.load(str(PROJECT_ROOT / "domain.yml"))):
@@ -93,7 +93,7 @@ def _replies():
     """Replies with every kind of event the assistant stores, and broken variants."""
     import random
 
-    from bot.console.sample import random_conversation
+    from bot.ops.sample_data import random_conversation
 
     rng = random.Random(3)
     events = [e for i in range(40) for e in random_conversation(rng, 1.7e9, i).events]
@@ -110,7 +110,7 @@ def _replies():
 
 
 def test_the_quick_check_accepts_only_what_the_schema_accepts_and_all_it_does():
-    from bot.rasa_patches import action_response_validator, quickly_valid
+    from bot.runtime.rasa_patches import action_response_validator, quickly_valid
 
     replies = _replies()
     valid = [action_response_validator().is_valid(r) for r in replies]
@@ -122,7 +122,7 @@ def test_event_classes_are_rasas():
     from rasa.shared.core.events import Event
     from rasa.shared.utils.common import all_subclasses
 
-    from bot.rasa_patches import resolve_event_type
+    from bot.runtime.rasa_patches import resolve_event_type
 
     def rasas_lookup(name):  # Event.resolve_by_type in Rasa 3.6, without the patch
         for cls in all_subclasses(Event):

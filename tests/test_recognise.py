@@ -1,6 +1,6 @@
 import pytest
 
-from bot.recognise import UNKNOWN_ERROR, recognise_error
+from bot.nlu.recognise import UNKNOWN_ERROR, recognise_error
 
 
 @pytest.mark.parametrize(

@@ -1,6 +1,6 @@
 import pytest
 
-from bot.vocabulary import (
+from bot.nlu.vocabulary import (
     build_vocabulary,
     has_no_known_word,
     is_known,

@@ -1,7 +1,7 @@
 """The catalogue of the eight documented export errors, read from ``errors.yml``.
 
 This module only loads and validates the file; recognising an error in a message
-lives in ``bot.recognise`` and turning a fix into text in ``bot.render``.
+lives in ``bot.nlu.recognise`` and turning a fix into text in ``bot.catalogue.render``.
 """
 from __future__ import annotations
 

@@ -4,7 +4,7 @@ and insights, as a Flask blueprint under /console/training.
 Like the console's own routes, every route here needs a session (there is no public one;
 the route walk of tests/console/test_routes.py covers them), POSTs need the CSRF token,
 and the inbox and models need the trainer role.  Insights are for all staff.  The logic
-lives in bot/trainer/; training runs in its own process (``python -m bot.trainer
+lives in bot/trainer/; training runs in its own process (``python -m bot.ops.trainer
 retrain``), whose progress the models page polls from models/registry/job.json.
 """
 from __future__ import annotations

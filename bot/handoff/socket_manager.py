@@ -9,7 +9,7 @@ Used as it is, though, every emit would depend on Redis: with Redis down, no cus
 would get any answer at all.  ``LocalFirstRedisManager`` delivers to its own sockets
 first, without Redis, and then publishes for the other processes (which deliver to
 theirs; a process ignores what it published itself).  When Redis is down, it notices
-once (bot/circuit.py), keeps delivering locally, and tries Redis again after a while:
+once (bot/runtime/circuit.py), keeps delivering locally, and tries Redis again after a while:
 the assistant's own answers (always emitted by the process that holds the socket) never
 wait for Redis; only a message from another process waits until Redis is back.
 """
@@ -23,7 +23,7 @@ from typing import Optional
 from socketio import AsyncRedisManager
 from socketio.asyncio_manager import AsyncManager
 
-from bot.circuit import Circuit
+from bot.runtime.circuit import Circuit
 
 logger = logging.getLogger(__name__)
 

@@ -22,7 +22,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from spacy.language import Language
 
-from bot.language import detect_language
+from bot.nlu.language import detect_language
 
 DEFAULT_LANGUAGE = "en"
 

@@ -15,7 +15,7 @@ from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.recognise import UNKNOWN_ERROR, recognise_error
+from bot.nlu.recognise import UNKNOWN_ERROR, recognise_error
 
 # A known accounting error that is not on the help page: the assistant says what it
 # can help with and offers a person, as for any other out-of-scope request.

@@ -1,4 +1,4 @@
-"""Falls back on keyboard mash: no word known from the training data (see bot/vocabulary.py)."""
+"""Falls back on keyboard mash: no word known from the training data (see bot/nlu/vocabulary.py)."""
 from __future__ import annotations
 
 import json
@@ -13,7 +13,7 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.vocabulary import build_vocabulary, looks_like_keyboard_mash, vocabulary_trigrams
+from bot.nlu.vocabulary import build_vocabulary, looks_like_keyboard_mash, vocabulary_trigrams
 
 FALLBACK_INTENT = "nlu_fallback"
 VOCABULARY_FILE = "vocabulary.json"

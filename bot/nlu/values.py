@@ -18,8 +18,8 @@ from rasa.nlu.extractors.extractor import EntityExtractorMixin
 from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.extract import extract_accounting_system, extract_values
-from bot.language import detect_language
+from bot.nlu.extract import extract_accounting_system, extract_values
+from bot.nlu.language import detect_language
 
 LANGUAGE_ENTITY = "language"
 

@@ -8,9 +8,9 @@ escalated, resolved or fell back, its lowest intent confidence, and its customer
 messages (masked, lowercased) for free-text search.
 
 ``summarise(events)`` computes a row from a conversation's events (a pure function).
-After each save the tracker store (bot/tracker_store.py) summarises only the events it
+After each save the tracker store (bot/runtime/tracker_store.py) summarises only the events it
 just wrote and folds them into the stored row with ``merge_summaries``, so a turn does
-not read the whole conversation back; ``python -m bot.console.manage rebuild-summaries``
+not read the whole conversation back; ``python -m bot.ops.manage rebuild-summaries``
 recomputes every row from the events table.
 """
 from __future__ import annotations
@@ -113,7 +113,7 @@ def summarise(conversation_id: str, events: Iterable[Mapping[str, Any]]) -> Opti
 
     The texts are as stored, i.e. already masked by the tracker store.
     """
-    from bot.language import detect_language
+    from bot.nlu.language import detect_language
 
     error_intents = _error_intents()
     first_ts = last_ts = None

@@ -187,6 +187,6 @@ def _write_atomically(path: Path, content: str) -> None:
 
 
 def language_of(text: str, fallback: Optional[str] = None) -> str:
-    from bot.language import detect_language
+    from bot.nlu.language import detect_language
 
     return detect_language(text) or (fallback if fallback in LANGUAGES else None) or "en"

@@ -95,7 +95,7 @@ class Jobs:
             return False
 
     def start_in_background(self, username: str) -> None:
-        """Starts ``python -m bot.trainer retrain`` as its own process (from the console)."""
+        """Starts ``python -m bot.ops.trainer retrain`` as its own process (from the console)."""
         if self.running():
             raise JobRunning("A training job is already running.")
         self.registry.root.mkdir(parents=True, exist_ok=True)
@@ -104,7 +104,7 @@ class Jobs:
         env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}
         with open(self.registry.root / "job-output.log", "ab") as output:
             subprocess.Popen(
-                [sys.executable, "-m", "bot.trainer", "--root", str(self.project.root),
+                [sys.executable, "-m", "bot.ops.trainer", "--root", str(self.project.root),
                  "retrain", "--by", username, "--quiet"],
                 cwd=str(PROJECT_ROOT), env=env, stdout=output, stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL, start_new_session=True,
@@ -165,7 +165,7 @@ class Jobs:
 
     def evaluate(self, entry: ModelEntry) -> dict:
         """The entry's held-out evaluation (made now unless it is on the same test set)."""
-        from bot.evaluate import evaluate
+        from bot.ops.evaluate import evaluate
 
         held_out = self.project.held_out_hash()
         cached = entry.evaluation

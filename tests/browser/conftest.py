@@ -20,7 +20,7 @@ from typing import List
 import pytest
 from playwright.sync_api import Locator, Page, expect, sync_playwright
 
-from bot.launcher import MODEL_PATH, Assistant
+from bot.ops.launcher import MODEL_PATH, Assistant
 from tests.conftest import embedded_env
 
 

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import create_engine
 
 from bot.console.databases import Databases
-from bot.pages import make_app
+from bot.ops.pages import make_app
 from bot.settings import settings
 from bot.storage.staff import StaffRepository
 

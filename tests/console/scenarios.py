@@ -6,7 +6,7 @@ import random
 from typing import Dict
 from zoneinfo import ZoneInfo
 
-from bot.console.sample import Conversation, store
+from bot.ops.sample_data import Conversation, store
 from bot.storage.annotations import AnnotationRepository
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")

@@ -9,7 +9,7 @@ from rasa.shared.core.events import ActionExecuted, SlotSet, UserUttered
 from rasa.shared.core.training_data.story_reader.yaml_story_reader import YAMLStoryReader
 
 from bot.console.exports import annotate
-from bot.console.sample import Conversation, store
+from bot.ops.sample_data import Conversation, store
 from bot.settings import PROJECT_ROOT
 from tests.console import scenarios
 

@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.pages import WEB_ROOT
+from bot.ops.pages import WEB_ROOT
 
 
 @pytest.fixture

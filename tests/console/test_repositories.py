@@ -72,7 +72,7 @@ def test_a_fallback_counts_the_classifiers_best_guess_as_its_confidence():
       {"name": "affirm", "confidence": 0.87}], 0.5),
 ])
 def test_the_confidence_of_a_fallback(ranking, expected):
-    from bot.console.sample import Conversation
+    from bot.ops.sample_data import Conversation
 
     conversation = Conversation("x")
     event = conversation.user("zzkj hhhq", "nlu_fallback", 0.5)

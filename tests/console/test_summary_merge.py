@@ -4,7 +4,7 @@ import random
 
 import pytest
 
-from bot.console.sample import random_conversation
+from bot.ops.sample_data import random_conversation
 from bot.storage.conversations import merge_summaries, summarise
 from tests.console import scenarios
 

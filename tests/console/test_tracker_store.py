@@ -8,11 +8,11 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy import select
 
 from bot.console.databases import Databases
-from bot.console.sample import Conversation
+from bot.ops.sample_data import Conversation
 from bot.settings import PROJECT_ROOT
 from bot.storage.conversations import ConversationRepository
 from bot.storage.events import EVENTS
-from bot.tracker_store import ConfiguredSQLTrackerStore
+from bot.runtime.tracker_store import ConfiguredSQLTrackerStore
 from tests.console.conftest import create_events_table
 
 
@@ -85,7 +85,7 @@ async def test_the_conversation_goes_on_when_the_summary_database_is_down(domain
 
 
 @pytest.mark.parametrize("module,function", [
-    ("bot.tracker_store", "merge_into_summary"),  # the summary update fails
+    ("bot.runtime.tracker_store", "merge_into_summary"),  # the summary update fails
     ("bot.storage.migrate", "ensure_schema"),  # the summary table cannot be migrated
 ])
 async def test_a_failing_summary_costs_no_events(domain, databases, database_url, tracker_url,
@@ -106,12 +106,12 @@ async def test_a_connection_lost_during_the_summary_retries_the_whole_write(doma
     """Same database: events and summary are one transaction.  A connection lost while
     the summary is written must not be swallowed (the commit would then fail, and Rasa
     drop the message): the write is retried, with its summary."""
-    import bot.tracker_store
+    import bot.runtime.tracker_store
     from sqlalchemy.exc import OperationalError
 
     create_events_table(postgres_url)
     databases = Databases.open(postgres_url, postgres_url)
-    real, calls = bot.tracker_store.merge_into_summary, []
+    real, calls = bot.runtime.tracker_store.merge_into_summary, []
 
     def lost_once(session, sender_id, events):
         calls.append(sender_id)
@@ -119,7 +119,7 @@ async def test_a_connection_lost_during_the_summary_retries_the_whole_write(doma
             raise OperationalError("UPDATE conversation_summaries", {}, Exception("server closed the connection"))
         real(session, sender_id, events)
 
-    monkeypatch.setattr(bot.tracker_store, "merge_into_summary", lost_once)
+    monkeypatch.setattr(bot.runtime.tracker_store, "merge_into_summary", lost_once)
     store = ConfiguredSQLTrackerStore(domain=domain, url=postgres_url, database_url=postgres_url)
     conversation = Conversation("conv-store-000000005")
     conversation.greet()

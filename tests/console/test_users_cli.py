@@ -6,7 +6,7 @@ from sqlalchemy import delete
 
 from bot.console import manage, users
 from bot.console.databases import Databases
-from bot.console.sample import Conversation
+from bot.ops.sample_data import Conversation
 from bot.storage.conversations import ConversationRepository, ConversationSummary
 from bot.storage.events import EVENTS
 from bot.storage.staff import StaffRepository

@@ -4,7 +4,7 @@ from html import unescape
 
 import pytest
 
-from bot.console.sample import Conversation, store
+from bot.ops.sample_data import Conversation, store
 from tests.console import scenarios
 
 
@@ -175,7 +175,7 @@ def test_before_rasa_made_its_table(tmp_path, sqlite_url):
 
 
 def test_the_transcript_names_the_agent_who_wrote(signed_in):
-    from bot.console.sample import Conversation, store
+    from bot.ops.sample_data import Conversation, store
 
     conversation = Conversation("conv-agent-000000001", language="sv")
     conversation.ask_for_human(ticket_id=7)

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from bot.launcher import MODEL_PATH, Assistant
+from bot.ops.launcher import MODEL_PATH, Assistant
 from tests.conftest import embedded_env
 
 RASA_PORT = 5105
@@ -44,7 +44,7 @@ class RestCustomer:
         self.url = f"{base_url}/webhooks/rest/webhook"
         self.sender = sender or f"test-{uuid.uuid4().hex}"
         # Each customer comes from an address of its own (a TEST-NET header value, no
-        # traffic goes there), as behind the load balancer; see bot/rate_limit.py.
+        # traffic goes there), as behind the load balancer; see bot/runtime/rate_limit.py.
         self.address = f"203.0.113.{random.randint(1, 254)}"
 
     def post(self, message, timeout: float = 30) -> requests.Response:

@@ -21,7 +21,7 @@ import pytest
 import requests
 import socketio
 
-from bot.launcher import MODEL_PATH, Assistant
+from bot.ops.launcher import MODEL_PATH, Assistant
 from tests.browser.conftest import _port
 from tests.conftest import embedded_env
 

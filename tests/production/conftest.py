@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.launcher import MODEL_PATH, Assistant
+from bot.ops.launcher import MODEL_PATH, Assistant
 from tests.production.servers import PrivatePostgres, PrivateRedis
 
 PORTS = {"RASA_PORT": "5805", "ACTION_PORT": "5855", "PAGES_PORT": "8880"}

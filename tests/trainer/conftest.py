@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.console.databases import Databases
-from bot.console.sample import Conversation, store
+from bot.ops.sample_data import Conversation, store
 from bot.settings import PROJECT_ROOT
 from bot.storage.annotations import AnnotationRepository
 from bot.trainer.project import Project

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from bot.trainer.cli import main
+from bot.ops.trainer import main
 from bot.trainer.registry import Registry, write_json
 from tests.trainer.conftest import FLAGGED_EN, LOW_SV, MASKED_STORED, UNSURE_EN
 

@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.console.sample import Conversation, random_conversation, store
+from bot.ops.sample_data import Conversation, random_conversation, store
 from bot.trainer.charts import CHARTS, render
 from bot.trainer.insights import NO_ERROR, insights, spikes
 

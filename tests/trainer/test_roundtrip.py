@@ -15,10 +15,10 @@ import time
 import pytest
 
 from bot.console.databases import Databases
-from bot.console.sample import Conversation, store
-from bot.launcher import MODEL_PATH
+from bot.ops.sample_data import Conversation, store
+from bot.ops.launcher import MODEL_PATH
 from bot.settings import PROJECT_ROOT, settings
-from bot.trainer.cli import comparison_text
+from bot.ops.trainer import comparison_text
 from bot.trainer.inbox import Inbox
 from bot.trainer.jobs import Jobs
 from bot.trainer.registry import Registry

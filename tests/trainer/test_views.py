@@ -140,7 +140,7 @@ def test_insights_page_flags_a_spike_at_the_top(console):
     import random
     import time
 
-    from bot.console.sample import Conversation, store
+    from bot.ops.sample_data import Conversation, store
 
     made = []
     for n in range(6):
@@ -174,7 +174,7 @@ def test_retrain_starts_the_job_in_its_own_process(console, project, monkeypatch
     console.sign_in("tove")
     assert console.post("/console/training/retrain").status_code == 302
     (argv, kwargs), = started
-    assert argv[1:] == ["-m", "bot.trainer", "--root", str(project.root), "retrain", "--by", "tove", "--quiet"]
+    assert argv[1:] == ["-m", "bot.ops.trainer", "--root", str(project.root), "retrain", "--by", "tove", "--quiet"]
     assert kwargs["start_new_session"] is True
     status = console.get("/console/training/api/job").json
     assert status["state"] == "starting" and status["by"] == "tove"

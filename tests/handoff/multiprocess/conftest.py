@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.launcher import MODEL_PATH, Assistant
+from bot.ops.launcher import MODEL_PATH, Assistant
 from tests.production.servers import PrivatePostgres, PrivateRedis
 
 RASA_PORT, ACTION_PORT, PAGES_PORT = 6010, 6060, 9085

@@ -11,7 +11,7 @@ from playwright.sync_api import Page
 from werkzeug.serving import make_server
 
 from bot.console.databases import Databases
-from bot.pages import make_app
+from bot.ops.pages import make_app
 from bot.settings import settings
 from bot.storage.staff import StaffRepository
 from tests.browser.conftest import _port, debian_chromium, watched_page

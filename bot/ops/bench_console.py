@@ -1,11 +1,11 @@
 """How quick the staff console is with 10,000 conversations, on SQLite and PostgreSQL.
 
-    python -m bot.console.bench [--conversations 10000] [--runs 30] [--backend both]
+    python -m bot.ops.bench_console [--conversations 10000] [--runs 30] [--backend both]
 
 For each database it seeds that many realistic conversations (the events Rasa would
 store, masked as the tracker store masks them) into Rasa's own ``events`` table, tags
 and reviews some of them, rebuilds the summaries the way
-``python -m bot.console.manage rebuild-summaries`` does, starts the real pages app on
+``python -m bot.ops.manage rebuild-summaries`` does, starts the real pages app on
 waitress on a local port, signs in, and times the list, filters, free-text search and a
 transcript over HTTP, printing p50 and p95 per query (target: p95 <= 300 ms).
 
@@ -35,8 +35,8 @@ import requests
 from sqlalchemy import create_engine, text
 
 from bot.console.databases import Databases
-from bot.console.manage import rebuild_summaries
-from bot.console.sample import random_conversation
+from bot.ops.manage import rebuild_summaries
+from bot.ops.sample_data import random_conversation
 from bot.privacy import mask_event
 from bot.storage.annotations import ConversationReview, ConversationTag
 from bot.storage.events import EVENTS
@@ -139,13 +139,13 @@ def seed(databases: Databases, count: int, rng: random.Random) -> Dict[str, obje
 
 @contextmanager
 def serving(project_url: str, tracker_url: str, port: int) -> Iterator[str]:
-    """``python -m bot.pages`` (the real waitress server) on ``port``, as ``make run`` starts it."""
-    from bot.launcher import wait_for_http
+    """``python -m bot.ops.pages`` (the real waitress server) on ``port``, as ``make run`` starts it."""
+    from bot.ops.launcher import wait_for_http
     from bot.settings import PROJECT_ROOT
 
     env = {**os.environ, "DATABASE_URL": project_url, "TRACKER_STORE_URL": tracker_url,
            "CONSOLE_SECRET_KEY": uuid.uuid4().hex * 2, "PYTHONPATH": str(PROJECT_ROOT)}
-    process = subprocess.Popen([sys.executable, "-m", "bot.pages", "--port", str(port)],
+    process = subprocess.Popen([sys.executable, "-m", "bot.ops.pages", "--port", str(port)],
                                cwd=PROJECT_ROOT, env=env, stdout=subprocess.DEVNULL)
     try:
         wait_for_http(f"http://127.0.0.1:{port}/health", 60, process)

@@ -1,6 +1,6 @@
 """Starts the assistant's processes, waits until they answer, and stops them together.
 
-``make run`` calls ``python -m bot.launcher``; the end-to-end tests use ``Assistant``
+``make run`` calls ``python -m bot.ops.launcher``; the end-to-end tests use ``Assistant``
 to run the same processes on their own ports and databases.
 """
 from __future__ import annotations
@@ -19,7 +19,7 @@ from typing import Dict, List, Optional
 
 import yaml
 
-from bot.balancer import nginx_command, nginx_config
+from bot.ops.balancer import nginx_command, nginx_config
 from bot.settings import PROJECT_ROOT, Settings, settings
 
 MODEL_PATH = PROJECT_ROOT / "models" / "current.tar.gz"
@@ -53,7 +53,7 @@ def endpoints_file(config: Settings, directory: Path) -> Path:
     # Our actions never read the domain: do not send it with every call.
     endpoints["action_endpoint"]["enable_selective_domain"] = True
     if config.redis_url:
-        endpoints["lock_store"] = {"type": "bot.lock_store.FailoverRedisLockStore"}
+        endpoints["lock_store"] = {"type": "bot.runtime.lock_store.FailoverRedisLockStore"}
     path = directory / "endpoints.yml"
     path.write_text(yaml.safe_dump(endpoints, sort_keys=False), encoding="utf-8")
     return path
@@ -79,7 +79,7 @@ def processes(config: Settings, run_dir: Path, model: Path = MODEL_PATH) -> Dict
     }
     for number, port in enumerate(rasa_ports, start=1):
         argv = [
-            sys.executable, "-m", "bot.rasa_server", "run", "--model", str(model),
+            sys.executable, "-m", "bot.runtime.rasa_server", "run", "--model", str(model),
             "--endpoints", endpoints,
             "--credentials", str(PROJECT_ROOT / "credentials.yml"),
             "--interface", "127.0.0.1", "--port", str(port), "--cors", "*",
@@ -97,7 +97,7 @@ def processes(config: Settings, run_dir: Path, model: Path = MODEL_PATH) -> Dict
             nginx_command(conf, run_dir), f"http://127.0.0.1:{config.rasa_port}/"
         )
     result["pages"] = Process(
-        [sys.executable, "-m", "bot.pages", "--port", str(config.pages_port)],
+        [sys.executable, "-m", "bot.ops.pages", "--port", str(config.pages_port)],
         f"http://127.0.0.1:{config.pages_port}/health",
     )
     return result

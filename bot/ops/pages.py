@@ -1,7 +1,7 @@
 """Serves the web pages: the demo bank page with the chat widget (web/) and the staff
 console (/console), in one process on PAGES_PORT.
 
-    python -m bot.pages [--port 8080]
+    python -m bot.ops.pages [--port 8080]
 
 A Flask app served by waitress (a pure-Python, production-grade WSGI server).  The
 static files answer exactly as before: ``/`` is the demo page, ``/widget/...``,
@@ -53,7 +53,7 @@ def make_app(config: Optional[Settings] = None, databases=None) -> Flask:
 def main(argv=None) -> int:
     import waitress
 
-    from bot.console.users import ensure_first_admin
+    from bot.ops.users import ensure_first_admin
 
     parser = argparse.ArgumentParser(description="Serve the web pages and the staff console.")
     parser.add_argument("--port", type=int, default=settings().pages_port)

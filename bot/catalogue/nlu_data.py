@@ -1,6 +1,6 @@
 """Writes the catalogue's verbatim error wordings as NLU training data.
 
-``python -m bot.nlu_data`` regenerates data/nlu/catalogue.yml; a test fails when the
+``python -m bot.catalogue.nlu_data`` regenerates data/nlu/catalogue.yml; a test fails when the
 committed file and the catalogue disagree, so the two cannot drift apart.
 """
 from __future__ import annotations
@@ -15,7 +15,7 @@ from bot.settings import PROJECT_ROOT
 GENERATED_FILE = PROJECT_ROOT / "data" / "nlu" / "catalogue.yml"
 
 HEADER = """\
-# GENERATED from bot/catalogue/errors.yml by `python -m bot.nlu_data`: do not edit.
+# GENERATED from bot/catalogue/errors.yml by `python -m bot.catalogue.nlu_data`: do not edit.
 # The wordings the accounting system really shows, as training examples.
 version: "3.1"
 nlu:

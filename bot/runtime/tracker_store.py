@@ -14,10 +14,10 @@ Two additions to Rasa's behaviour, both in ``save``:
   into the stored row: a turn never reads its whole conversation back).  When both
   URLs name the same database (the production profile) that happens in the events'
   own transaction, so a turn commits once.  If the summary fails, or its database is
-  down, the conversation goes on; ``python -m bot.console.manage rebuild-summaries``
+  down, the conversation goes on; ``python -m bot.ops.manage rebuild-summaries``
   catches up.
 
-Reads and writes are retried across a short database outage (bot/db_retry.py).  The
+Reads and writes are retried across a short database outage (bot/runtime/db_retry.py).  The
 database calls are synchronous (SQLAlchemy 1.4 with psycopg2), so they run in worker
 threads: while one conversation waits for PostgreSQL, the process's event loop goes on
 with the others.
@@ -36,7 +36,7 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy.engine import make_url
 
-from bot.db_retry import is_retryable, with_db_retry
+from bot.runtime.db_retry import is_retryable, with_db_retry
 from bot.privacy import mask_event
 from bot.settings import settings
 from bot.storage.conversations import merge_into_summary

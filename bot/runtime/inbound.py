@@ -1,13 +1,13 @@
 """Checks on what customers send, before the assistant reads it.  Pure functions.
 
-Used by both channels (bot/channels.py): the REST webhook and the socket.io channel.
+Used by both channels (bot/runtime/channels.py): the REST webhook and the socket.io channel.
 """
 from __future__ import annotations
 
 import re
 from typing import Any, Optional
 
-from bot.language import detect_language
+from bot.nlu.language import detect_language
 
 # A conversation id is a bearer secret: whoever knows it can read the answers
 # (socket.io rooms) and write into the conversation.  So it must be long and random.

@@ -23,7 +23,7 @@ from rasa.core.lock import TicketLock
 from rasa.core.lock_store import LOCK_LIFETIME, InMemoryLockStore, LockStore
 from rasa.utils.endpoints import EndpointConfig
 
-from bot.circuit import Circuit
+from bot.runtime.circuit import Circuit
 from bot.settings import settings
 
 KEY_PREFIX = "lock:"

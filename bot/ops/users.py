@@ -1,10 +1,10 @@
 """Staff accounts from the command line, and the first admin.
 
-    python -m bot.console.users create NAME --role agent|trainer|admin [--password-stdin]
-    python -m bot.console.users list
-    python -m bot.console.users disable NAME
-    python -m bot.console.users enable NAME
-    python -m bot.console.users set-password NAME [--password-stdin]
+    python -m bot.ops.users create NAME --role agent|trainer|admin [--password-stdin]
+    python -m bot.ops.users list
+    python -m bot.ops.users disable NAME
+    python -m bot.ops.users enable NAME
+    python -m bot.ops.users set-password NAME [--password-stdin]
 
 The database is DATABASE_URL (or --database-url); its schema is migrated first.
 """
@@ -68,7 +68,7 @@ def _read_password(from_stdin: bool) -> str:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bot.console.users",
+    parser = argparse.ArgumentParser(prog="python -m bot.ops.users",
                                      description="Staff accounts of the console.")
     parser.add_argument("--database-url", default=None, help="default: DATABASE_URL")
     commands = parser.add_subparsers(dest="command", required=True)

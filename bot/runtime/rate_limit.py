@@ -11,7 +11,7 @@ import time
 from collections import defaultdict
 from typing import Dict, List, Optional, Tuple
 
-from bot.circuit import Circuit
+from bot.runtime.circuit import Circuit
 
 WINDOW_SECONDS = 60
 

@@ -1,13 +1,13 @@
 """The trainer's tools from the command line, for people who work in the repository.
 
-    python -m bot.trainer inbox [--json]          # what customers wrote, with ids
-    python -m bot.trainer accept ID               # the predicted intent is right
-    python -m bot.trainer relabel ID INTENT       # it is another intent
-    python -m bot.trainer dismiss ID              # not training material
-    python -m bot.trainer add "TEXT" --intent X [--language sv]
-    python -m bot.trainer retrain [--no-deploy]   # train, evaluate, compare, deploy if not worse
-    python -m bot.trainer models                  # the registry with its evaluations
-    python -m bot.trainer rollback                # back to the model deployed before
+    python -m bot.ops.trainer inbox [--json]          # what customers wrote, with ids
+    python -m bot.ops.trainer accept ID               # the predicted intent is right
+    python -m bot.ops.trainer relabel ID INTENT       # it is another intent
+    python -m bot.ops.trainer dismiss ID              # not training material
+    python -m bot.ops.trainer add "TEXT" --intent X [--language sv]
+    python -m bot.ops.trainer retrain [--no-deploy]   # train, evaluate, compare, deploy if not worse
+    python -m bot.ops.trainer models                  # the registry with its evaluations
+    python -m bot.ops.trainer rollback                # back to the model deployed before
 
 The inbox reads DATABASE_URL and TRACKER_STORE_URL; examples go to data/nlu/{en,sv}.yml.
 """
@@ -189,7 +189,7 @@ def cmd_rollback(args) -> int:
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m bot.trainer", description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(prog="python -m bot.ops.trainer", description=__doc__.splitlines()[0])
     p.add_argument("--root", type=Path, default=PROJECT_ROOT, help=argparse.SUPPRESS)
     commands = p.add_subparsers(dest="command", required=True)
     inbox = commands.add_parser("inbox", help="list the inbox")

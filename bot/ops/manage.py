@@ -1,8 +1,8 @@
 """Maintenance of the console's data.
 
-    python -m bot.console.manage rebuild-summaries   # recompute every conversation's summary
-    python -m bot.console.manage mask-stored-events  # mask events stored before masking existed
-    python -m bot.console.manage migrate              # alembic upgrade head on DATABASE_URL
+    python -m bot.ops.manage rebuild-summaries   # recompute every conversation's summary
+    python -m bot.ops.manage mask-stored-events  # mask events stored before masking existed
+    python -m bot.ops.manage migrate              # alembic upgrade head on DATABASE_URL
 
 Summaries are recomputed from the tracker store's events (TRACKER_STORE_URL) into
 DATABASE_URL; the tracker store keeps them current, so a rebuild is for a new
@@ -70,7 +70,7 @@ def mask_stored_events(databases: Databases, out=sys.stdout, batch: int = 2000) 
 
 
 def main(argv: Optional[list] = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bot.console.manage")
+    parser = argparse.ArgumentParser(prog="python -m bot.ops.manage")
     parser.add_argument("command", choices=["rebuild-summaries", "mask-stored-events", "migrate"])
     args = parser.parse_args(argv)
     config = settings()

@@ -1,4 +1,4 @@
-"""The two customer channels, with the checks of bot/inbound.py in front of Rasa's own.
+"""The two customer channels, with the checks of bot/runtime/inbound.py in front of Rasa's own.
 
 - GuardedRestInput: POST /webhooks/rest/webhook, as Rasa's REST channel, but a broken
   body gets a 400 that says what is wrong, a long message or a flood a polite answer,
@@ -33,7 +33,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 
 from bot.handoff.socket_manager import client_manager
-from bot.inbound import (
+from bot.runtime.inbound import (
     is_too_long,
     message_problem,
     metadata_problem,
@@ -41,7 +41,7 @@ from bot.inbound import (
     request_problem,
     sender_problem,
 )
-from bot.rate_limit import RateLimiter, client_address
+from bot.runtime.rate_limit import RateLimiter, client_address
 from bot.settings import Settings, settings
 
 logger = logging.getLogger(__name__)

@@ -1,6 +1,6 @@
 """Accuracy of the trained model on the held-out test set, per language and per intent.
 
-    python -m bot.evaluate [--model models/current.tar.gz] [--data tests/nlu] [--json out.json]
+    python -m bot.ops.evaluate [--model models/current.tar.gz] [--data tests/nlu] [--json out.json]
 
 A wrong answer includes falling back (nlu_fallback) on a message that had an intent:
 for the customer, both mean the assistant did not understand.

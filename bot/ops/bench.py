@@ -1,6 +1,6 @@
 """Load run of the production profile, against Rasa's default pipeline as the baseline.
 
-    python -m bot.bench [--concurrency 16] [--conversations 240] [--think-seconds 0]
+    python -m bot.ops.bench [--concurrency 16] [--conversations 240] [--think-seconds 0]
                         [--models current baseline]
 
 For each model: a fresh PostgreSQL schema, the production profile (Redis lock store,
@@ -29,8 +29,8 @@ from typing import Dict, List, Optional
 import aiohttp
 from sqlalchemy import create_engine, text
 
-from bot.evaluate import evaluate
-from bot.launcher import Assistant
+from bot.ops.evaluate import evaluate
+from bot.ops.launcher import Assistant
 from bot.settings import PROJECT_ROOT
 
 MODELS = {
@@ -184,7 +184,7 @@ def model_cost(model: Path, repeats: int = 10) -> Dict[str, float]:
     from rasa.core.channels.channel import UserMessage
     from rasa.shared.core.events import ActionExecuted, UserUttered
 
-    from bot.rasa_patches import apply
+    from bot.runtime.rasa_patches import apply
 
     apply()
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.INFO))

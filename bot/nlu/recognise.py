@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Optional
 
 from bot.catalogue import Catalogue, load_catalogue
-from bot.extract import ERROR_CODE_PATTERN, normalise_pasted_error
+from bot.nlu.extract import ERROR_CODE_PATTERN, normalise_pasted_error
 
 UNKNOWN_ERROR = "unknown_error"
 

@@ -1,4 +1,4 @@
-"""`python -m bot.rasa_server ARGS` is `rasa ARGS` with bot/rasa_patches.py applied.
+"""`python -m bot.runtime.rasa_server ARGS` is `rasa ARGS` with bot/runtime/rasa_patches.py applied.
 
 The launcher starts the Rasa server processes this way.
 """
@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import sys
 
-from bot.rasa_patches import apply
+from bot.runtime.rasa_patches import apply
 
 
 def main() -> None:

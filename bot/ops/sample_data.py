@@ -13,8 +13,8 @@ import uuid
 from typing import Any, Dict, List, Optional
 
 from bot.catalogue import load_catalogue
-from bot.extract import extract_values
-from bot.render import render_fix
+from bot.nlu.extract import extract_values
+from bot.catalogue.render import render_fix
 
 MODEL_METADATA = {"model_id": "7ad5c6bef8114dd5936b7f17d4990652", "assistant_id": "export-failed-assistant"}
 INTENTS = [

@@ -1,4 +1,4 @@
-"""Speed fixes for Rasa 3.6 that keep its behaviour, applied by bot/rasa_server.py.
+"""Speed fixes for Rasa 3.6 that keep its behaviour, applied by bot/runtime/rasa_server.py.
 
 Rasa 3.6 is the last open-source release, so these cannot go upstream.  Each one is
 measured (README "Measured") and tested (tests/test_rasa_patches.py).
@@ -12,7 +12,7 @@ measured (README "Measured") and tested (tests/test_rasa_patches.py).
    a reply is first checked against the one alternative its events name.  Only when
    that fails does the whole schema run, so errors, their order of preference
    (``best_match``) and messages stay Rasa's.
-2. The model graph is run node by node (bot/graph_runner.py) instead of through dask's
+2. The model graph is run node by node (bot/runtime/graph_runner.py) instead of through dask's
    scheduler, which cost about a fifth of every parse and prediction.
 3. Every call to the action server opened a new HTTP client session, hence a new TCP
    connection (an eighth of an action call's CPU, and an accept in nginx and the
@@ -174,7 +174,7 @@ def apply() -> None:
     import rasa.core.processor
     from rasa.core.actions.action import RemoteAction
 
-    from bot.graph_runner import SequentialGraphRunner
+    from bot.runtime.graph_runner import SequentialGraphRunner
 
     RemoteAction._validate_action_result = validate_action_result
     from rasa.utils.endpoints import EndpointConfig

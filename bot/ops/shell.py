@@ -4,7 +4,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from bot.launcher import MODEL_PATH, RASA, Assistant, wait_for_http
+from bot.ops.launcher import MODEL_PATH, RASA, Assistant, wait_for_http
 from bot.settings import PROJECT_ROOT
 
 

@@ -1,0 +1,2 @@
+"""What runs inside the Rasa server process: the guarded channels, inbound checks and
+rate limits, the tracker and lock stores with their retries, and the speed patches."""
