@@ -6,7 +6,7 @@ from rasa.engine.runner.dask import DaskGraphRunner
 from rasa.shared.core.events import ActionExecuted, UserUttered
 
 from bot.ops.bench import CONVERSATIONS
-from bot.ops.evaluate import DEFAULT_DATA, DEFAULT_MODEL, load_examples
+from bot.trainer.evaluation import DEFAULT_DATA, DEFAULT_MODEL, load_examples
 from bot.runtime.graph_runner import SequentialGraphRunner
 
 

@@ -7,7 +7,7 @@ wrong error is not, because the customer would get the wrong fix.
 import pytest
 
 from bot.catalogue import load_catalogue
-from bot.ops.evaluate import FALLBACK, evaluate
+from bot.trainer.evaluation import FALLBACK, evaluate
 from bot.ops.launcher import MODEL_PATH
 
 ACCURACY_FLOOR = 0.90

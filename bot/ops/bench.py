@@ -29,7 +29,7 @@ from typing import Dict, List, Optional
 import aiohttp
 from sqlalchemy import create_engine, text
 
-from bot.ops.evaluate import evaluate
+from bot.trainer.evaluation import evaluate
 from bot.ops.launcher import Assistant
 from bot.settings import PROJECT_ROOT
 

@@ -2,14 +2,14 @@
 
 Not worse = overall held-out accuracy at least the current model's, no language's
 accuracy lower, and no new "wrong fix" (a held-out message given the fix of another
-error, tests/test_model_quality.py).  Evaluations are bot.ops.evaluate results as dicts.
+error, tests/test_model_quality.py).  Evaluations are bot.trainer.evaluation results as dicts.
 """
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from typing import Dict, List, Optional, Set, Tuple
 
-from bot.ops.evaluate import FALLBACK, Evaluation
+from bot.trainer.evaluation import FALLBACK, Evaluation
 
 EPSILON = 1e-9
 

@@ -165,7 +165,7 @@ class Jobs:
 
     def evaluate(self, entry: ModelEntry) -> dict:
         """The entry's held-out evaluation (made now unless it is on the same test set)."""
-        from bot.ops.evaluate import evaluate
+        from bot.trainer.evaluation import evaluate
 
         held_out = self.project.held_out_hash()
         cached = entry.evaluation

@@ -1,12 +1,12 @@
 """The gate: a worse model is refused and the current one stays; evaluations are real
-``bot.ops.evaluate.score()`` results of crafted predictions (no second training)."""
+``bot.trainer.evaluation.score()`` results of crafted predictions (no second training)."""
 import http.server
 import json
 import threading
 
 import pytest
 
-from bot.ops.evaluate import score
+from bot.trainer.evaluation import score
 from bot.settings import settings
 from bot.trainer.deploy import Deployer, ProcessResult, put_model
 from bot.trainer.gate import compare, evaluation_dict
