@@ -16,10 +16,6 @@ PYTHON310 := $(shell for p in python3.10 $(HOME)/.pyenv/versions/3.10*/bin/pytho
 	"$$p" -c 'import sys; assert sys.version_info[:2] == (3, 10)' >/dev/null 2>&1 \
 	&& { command -v "$$p"; break; }; done)
 
-# What a trained model depends on: when any of it changes, `make train` retrains.
-TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' | sort) \
-	$(shell find bot/nlu bot/catalogue -name "*.py" -o -name "*.yml" | sort) requirements.lock
-
 export PYTHONPATH := $(CURDIR)
 export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
@@ -70,9 +66,10 @@ nginx: $(NGINX)
 nlu-data: setup
 	$(PY) -m bot.catalogue.nlu_data
 
-# $(call train_if_stale,CONFIG,NAME): trains models/NAME.tar.gz when its inputs changed.
+# $(call train_if_stale,CONFIG,NAME): trains models/NAME.tar.gz when its inputs changed
+# (config, domain, data, the model's code, the lock file: bot/trainer/project.py).
 define train_if_stale
-	@fingerprint="$$(cat $(1) $(TRAINING_INPUTS) | sha256sum | cut -c1-16)"; \
+	@fingerprint="$$($(PY) -m bot.ops.trainer fingerprint --config $(1))" || exit 1; \
 	if [ -f models/$(2).tar.gz ] && [ "$$(cat models/$(2).fingerprint 2>/dev/null)" = "$$fingerprint" ]; then \
 	  echo "Model is up to date with data and config (models/$(2).tar.gz)."; \
 	else \

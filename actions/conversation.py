@@ -7,9 +7,9 @@ from rasa_sdk import Tracker
 
 from bot.nlu.extract import EXTRACTORS
 from bot.nlu.language import detect_language
+from bot.catalogue.intents import FALLBACK_INTENT
 
 DEFAULT_LANGUAGE = "en"
-FALLBACK_INTENT = "nlu_fallback"
 
 
 def language_of(tracker: Tracker) -> str:

@@ -26,6 +26,7 @@ from actions.conversation import (
     recent_customer_messages,
     values_of,
 )
+from bot.catalogue.intents import FALLBACK_INTENT
 from bot.handoff.hours import InvalidHours, OpeningHours, expected_answer
 from bot.privacy import mask_text
 from bot.settings import Settings, settings
@@ -37,7 +38,7 @@ logger = logging.getLogger(__name__)
 REASON_BY_INTENT = {
     "request_human": "customer_asked",
     "deny": "fix_did_not_work",
-    "nlu_fallback": "not_understood",
+    FALLBACK_INTENT: "not_understood",
     "out_of_scope": "out_of_scope",
 }
 

@@ -40,7 +40,8 @@ from bot.trainer.gate import GateResult
 from bot.trainer.inbox import Inbox
 from bot.trainer.insights import SPIKE_RULE, insights
 from bot.trainer.jobs import JobRunning, Jobs
-from bot.trainer.project import FALLBACK_INTENT, Project
+from bot.catalogue.intents import FALLBACK_INTENT
+from bot.trainer.project import Project
 from bot.trainer.registry import Registry
 
 CSS = Path(__file__).resolve().parent / "templates" / "training" / "training.css"

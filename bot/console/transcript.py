@@ -15,7 +15,6 @@ HIDDEN_ACTIONS = {"action_listen", "action_session_start"}
 HIDDEN_EVENTS = {"user_featurization"}
 # Slots whose change is worth a line of its own in the transcript.
 NOTABLE_SLOTS = {"escalated", "current_error", "language", "awaiting_feedback"}
-FALLBACK_INTENT = "nlu_fallback"
 
 
 @dataclass

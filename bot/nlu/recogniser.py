@@ -16,11 +16,11 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.nlu.recognise import UNKNOWN_ERROR, recognise_error
+from bot.catalogue.intents import FALLBACK_INTENT
 
 # A known accounting error that is not on the help page: the assistant says what it
 # can help with and offers a person, as for any other out-of-scope request.
 UNKNOWN_ERROR_INTENT = "out_of_scope"
-FALLBACK_INTENT = "nlu_fallback"
 
 
 @DefaultV1Recipe.register(

@@ -14,8 +14,8 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.nlu.vocabulary import build_vocabulary, looks_like_keyboard_mash, vocabulary_trigrams
+from bot.catalogue.intents import FALLBACK_INTENT
 
-FALLBACK_INTENT = "nlu_fallback"
 VOCABULARY_FILE = "vocabulary.json"
 
 

@@ -13,16 +13,12 @@ import uuid
 from typing import Any, Dict, List, Optional
 
 from bot.catalogue import load_catalogue
+from bot.catalogue.intents import CONTRACT_INTENTS, FALLBACK_INTENT
 from bot.nlu.extract import extract_values
 from bot.catalogue.render import render_fix
 
 MODEL_METADATA = {"model_id": "7ad5c6bef8114dd5936b7f17d4990652", "assistant_id": "export-failed-assistant"}
-INTENTS = [
-    "invalid_refresh_token", "voucher_series_not_manual", "account_not_active",
-    "missing_voucher_permission", "no_active_license", "invalid_characters",
-    "receipt_not_connected", "period_closed", "export_failed", "request_human", "greet",
-    "goodbye", "thank", "affirm", "deny", "out_of_scope",
-]
+INTENTS = list(CONTRACT_INTENTS)
 TEXTS = {
     "greet": {"en": ["hi", "hello there", "hey"], "sv": ["hej", "hejsan", "tjena"]},
     "request_human": {"en": ["can I talk to a person", "I want a human please"],
@@ -148,9 +144,9 @@ class Conversation:
 
     def fallback_user(self, text: str, best_guess: str = "out_of_scope", guess: float = 0.31) -> None:
         """A message the model was unsure of: nlu_fallback, the classifier's guess below it."""
-        event = self.user(text, "nlu_fallback", 0.5)
+        event = self.user(text, FALLBACK_INTENT, 0.5)
         event["parse_data"]["intent_ranking"] = [
-            {"name": "nlu_fallback", "confidence": 0.5}, {"name": best_guess, "confidence": guess}]
+            {"name": FALLBACK_INTENT, "confidence": 0.5}, {"name": best_guess, "confidence": guess}]
 
     def listen(self) -> None:
         self.action("action_listen")

@@ -8,6 +8,7 @@
     python -m bot.ops.trainer retrain [--no-deploy]   # train, evaluate, compare, deploy if not worse
     python -m bot.ops.trainer models                  # the registry with its evaluations
     python -m bot.ops.trainer rollback                # back to the model deployed before
+    python -m bot.ops.trainer fingerprint [--config F] # of the model's inputs (`make train`)
 
 The inbox reads DATABASE_URL and TRACKER_STORE_URL; examples go to data/nlu/{en,sv}.yml.
 """
@@ -188,6 +189,11 @@ def cmd_rollback(args) -> int:
     return 0
 
 
+def cmd_fingerprint(args) -> int:
+    print(Project(args.root).fingerprint(args.config))
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m bot.ops.trainer", description=__doc__.splitlines()[0])
     p.add_argument("--root", type=Path, default=PROJECT_ROOT, help=argparse.SUPPRESS)
@@ -218,9 +224,16 @@ def parser() -> argparse.ArgumentParser:
     retrain.set_defaults(run=cmd_retrain)
     commands.add_parser("models", help="list models").set_defaults(run=cmd_models)
     commands.add_parser("rollback", help="deploy the previous model").set_defaults(run=cmd_rollback)
+    fingerprint = commands.add_parser("fingerprint", help="fingerprint of the model's inputs")
+    fingerprint.add_argument("--config", type=Path, help="default: config.yml")
+    fingerprint.set_defaults(run=cmd_fingerprint)
     return p
 
 
 def main(argv=None) -> int:
     args = parser().parse_args(argv)
     return args.run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

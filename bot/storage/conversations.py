@@ -41,8 +41,8 @@ from sqlalchemy.orm import Session
 
 from bot.storage.annotations import ConversationReview, ConversationTag
 from bot.storage.database import Base
+from bot.catalogue.intents import FALLBACK_INTENT
 
-FALLBACK_INTENT = "nlu_fallback"
 # "Did that fix it?" answered yes: action_handle_feedback utters this.
 RESOLVED_RESPONSE = "utter_fix_worked"
 PREVIEW_CHARS = 300

@@ -23,7 +23,8 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap
 from ruamel.yaml.scalarstring import LiteralScalarString
 
-from bot.trainer.project import FALLBACK_INTENT, Project
+from bot.catalogue.intents import FALLBACK_INTENT
+from bot.trainer.project import Project
 from bot.trainer.text import contains_mask, normalise, one_line
 
 LANGUAGES = ("en", "sv")

@@ -15,11 +15,11 @@ from typing import Dict, List, Tuple
 
 import yaml
 
+from bot.catalogue.intents import FALLBACK_INTENT as FALLBACK
 from bot.settings import PROJECT_ROOT
 
 DEFAULT_MODEL = PROJECT_ROOT / "models" / "current.tar.gz"
 DEFAULT_DATA = PROJECT_ROOT / "tests" / "nlu"
-FALLBACK = "nlu_fallback"
 
 
 def load_examples(folder: Path) -> List[Tuple[str, str, str]]:

@@ -24,7 +24,8 @@ from bot.storage.annotations import ConversationTag
 from bot.storage.conversations import ConversationSummary
 from bot.storage.events import EVENTS
 from bot.trainer.datafile import Added, ExampleRefused, TrainingData, language_of
-from bot.trainer.project import FALLBACK_INTENT, Project
+from bot.catalogue.intents import FALLBACK_INTENT
+from bot.trainer.project import Project
 from bot.trainer.store import DecisionRepository
 from bot.trainer.text import contains_mask, group_near_duplicates, normalise, one_line, text_key
 

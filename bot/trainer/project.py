@@ -4,17 +4,16 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import List
+from typing import List, Optional
 
 import yaml
 
 from bot.settings import PROJECT_ROOT
 
-# What the Makefile's fingerprint covers besides config, domain and data (code that shapes
-# the model; always read from the repository: a test's copy of the data shares the code).
+# What a model's fingerprint covers besides config, domain and data: the code that shapes
+# the model, and the pinned packages.
 CODE_DIRS = ("bot/nlu", "bot/catalogue")
 CODE_FILES = ("requirements.lock",)
-FALLBACK_INTENT = "nlu_fallback"
 
 
 @dataclass(frozen=True)
@@ -66,21 +65,24 @@ class Project:
         domain = yaml.safe_load(self.domain.read_text(encoding="utf-8"))
         return [i if isinstance(i, str) else next(iter(i)) for i in domain.get("intents", [])]
 
-    def training_inputs(self) -> List[Path]:
-        """The files `make train` fingerprints, in the Makefile's order (config twice)."""
+    def training_inputs(self, config: Optional[Path] = None) -> List[Path]:
+        """What a model trained with ``config`` (default config.yml) depends on: when any
+        of it changes, `make train` retrains.  The code is always the repository's (a
+        test's copy of the project shares it)."""
         data = sorted(self.data_dir.rglob("*.yml"), key=lambda p: str(p.relative_to(self.root)))
         code = sorted(
             (p for d in CODE_DIRS for p in (PROJECT_ROOT / d).rglob("*")
              if p.is_file() and p.suffix in (".py", ".yml")),
             key=lambda p: str(p.relative_to(PROJECT_ROOT)),
         )
-        return [self.config, self.config, self.domain, *data, *code,
+        return [config or self.config, self.domain, *data, *code,
                 *(PROJECT_ROOT / f for f in CODE_FILES)]
 
-    def fingerprint(self) -> str:
-        """The Makefile's `cat config.yml $(TRAINING_INPUTS) | sha256sum | cut -c1-16`."""
+    def fingerprint(self, config: Optional[Path] = None) -> str:
+        """The one fingerprint of a model's inputs: `make train` (through ``python -m
+        bot.ops.trainer fingerprint``) and the trainer's registry both use it."""
         digest = hashlib.sha256()
-        for path in self.training_inputs():
+        for path in self.training_inputs(config):
             digest.update(path.read_bytes())
         return digest.hexdigest()[:16]
 
