@@ -7,8 +7,5 @@
   through Rasa's HTTP API (stored in the tracker, delivered to the widget);
 - ``responses``: the domain's responses rendered outside Rasa (notices written by the
   console), in the conversation's language;
-- ``socket_manager``: a python-socketio client manager that delivers an emit to the
-  customer's socket whichever Rasa process holds it (Redis pub/sub), and keeps local
-  delivery working when Redis is down;
 - ``watcher``: the pages process's background check for chats nobody claimed in time.
 """

@@ -6,7 +6,7 @@ are several Rasa processes), saves them in the tracker store that every process 
 and with ``execute_side_effects`` sends the bot messages among them to the customer
 through the socket.io channel (``output_channel=socketio``).  Whichever Rasa process
 answers the request, the customer's socket receives the message: the channel's client
-manager (bot/handoff/socket_manager.py) passes it to the process that holds the socket.
+manager (bot/runtime/socket_manager.py) passes it to the process that holds the socket.
 
 Pausing, resuming, an agent's message and the assistant's notices are all such events, so
 nothing of the handoff lives in one process's memory.

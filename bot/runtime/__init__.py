@@ -1,2 +1,3 @@
 """What runs inside the Rasa server process: the guarded channels, inbound checks and
-rate limits, the tracker and lock stores with their retries, and the speed patches."""
+rate limits, the socket.io delivery across processes, the tracker and lock stores with
+their retries, and the speed patches."""

@@ -11,7 +11,7 @@ Live handoff (bot/handoff/): an agent's message is a bot event with ``agent`` in
 metadata, appended through Rasa's HTTP API; ``HandoffSocketIOOutput`` sends it to the
 widget as a ``bot_uttered`` with ``agent: {name}`` so the widget shows it as from a
 person.  With REDIS_URL the socket.io server's client manager shares emits between Rasa
-processes (bot/handoff/socket_manager.py), so the message reaches the customer's socket
+processes (bot/runtime/socket_manager.py), so the message reaches the customer's socket
 whichever process took the API call.  The widget is told whether a person has the chat
 (``handoff_status``) when it connects, with the agent's messages it may have missed, and
 when a message of the customer gets no answer because the assistant is paused.
@@ -32,7 +32,7 @@ from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
 from sanic import Blueprint, response
 from sanic.request import Request
 
-from bot.handoff.socket_manager import client_manager
+from bot.runtime.socket_manager import client_manager
 from bot.runtime.inbound import (
     is_too_long,
     message_problem,

@@ -9,7 +9,7 @@ import uuid
 
 import socketio
 
-from bot.handoff.socket_manager import LocalFirstRedisManager
+from bot.runtime.socket_manager import LocalFirstRedisManager
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 
