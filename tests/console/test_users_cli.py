@@ -4,7 +4,7 @@ import sys
 
 from sqlalchemy import delete
 
-from bot.console import manage, users
+from bot.ops import manage, users
 from bot.console.databases import Databases
 from bot.ops.sample_data import Conversation
 from bot.storage.conversations import ConversationRepository, ConversationSummary
