@@ -11,7 +11,7 @@
 Every page works as plain forms; web/console/agent.js polls the JSON endpoints and
 sends the forms with fetch so that the page updates without reloading.  Any signed-in
 staff user may take chats (the ``agent`` role and up).  Sign-in, CSRF and the security
-headers are the console's (bot/console/views.py), applied to this blueprint too.
+headers are the console's (bot/console/shared.py), applied to this blueprint too.
 """
 from __future__ import annotations
 
@@ -21,7 +21,6 @@ import time
 from typing import Any, Dict, List, Optional
 
 from flask import (
-    Blueprint,
     Flask,
     abort,
     current_app,
@@ -34,8 +33,7 @@ from flask import (
     url_for,
 )
 
-from bot.console import views
-from bot.console.views import db
+from bot.console.shared import console_blueprint, databases, db
 from bot.handoff import service
 from bot.handoff.hours import InvalidHours, OpeningHours
 from bot.handoff.rasa_api import RasaApi, RasaUnavailable
@@ -43,11 +41,7 @@ from bot.settings import Settings
 from bot.storage.annotations import AuditRepository
 from bot.storage.tickets import ACTIVE_STATUSES, CLAIMED, HandoffTicket
 
-agent = Blueprint("agent", __name__, url_prefix="/console", template_folder="templates")
-agent.before_request(views._authenticate)
-agent.after_request(views._headers)
-for _code in (400, 403, 404, 409):
-    agent.register_error_handler(_code, views._error)
+agent = console_blueprint("agent", __name__)
 
 POLL_MS = 1000
 WATCH_EVERY_SECONDS = 2.0
@@ -192,7 +186,7 @@ def first_name():
 def chat(conversation_id: str):
     ticket = _active_ticket(conversation_id)
     entry = service.entry(db(), ticket.id)
-    tracker = views._state()["databases"].tracker
+    tracker = databases().tracker
     messages = service.messages_after(tracker, conversation_id)
     return render_template(
         "agent/chat.html", entry=entry.as_dict(), ticket=ticket,
@@ -210,7 +204,7 @@ def api_messages(conversation_id: str):
         after = max(0, int(request.args.get("after", "0")))
     except ValueError:
         abort(400, "after must be an event id")
-    tracker = views._state()["databases"].tracker
+    tracker = databases().tracker
     entry = service.entry(db(), ticket.id)
     return jsonify({
         "ticket": entry.as_dict(),

@@ -3,11 +3,11 @@
 Sessions are Flask's signed cookies (HttpOnly, SameSite=Lax, Secure when configured)
 holding the user's id, their ``session_epoch`` (bumped on password change, role change
 or disabling, which ends every session of that user) and a CSRF token that every POST
-must send back (form field ``csrf_token`` or header ``X-CSRF-Token``).
+must send back (form field ``csrf_token`` or header ``X-CSRF-Token``).  The guard that
+applies them to every console route is bot/console/shared.py.
 """
 from __future__ import annotations
 
-import functools
 import hmac
 import os
 import secrets
@@ -17,7 +17,7 @@ from collections import defaultdict, deque
 from pathlib import Path
 from typing import Callable, Deque, Dict, Optional, Tuple
 
-from flask import abort, g, jsonify, redirect, request, session, url_for
+from flask import request, session
 
 from bot.storage.staff import ROLES, StaffRepository, StaffUser
 
@@ -83,44 +83,6 @@ def load_user(staff: StaffRepository) -> Optional[StaffUser]:
         session.clear()
         return None
     return user
-
-
-def wants_json() -> bool:
-    return (
-        request.path.startswith("/console/api/")
-        or request.accept_mimetypes.best == "application/json"
-    )
-
-
-def unauthorised():
-    """No session: 401 for the API, exports and anything but a GET of a page; else sign-in."""
-    if wants_json() or request.method not in ("GET", "HEAD") or request.path.endswith(
-        (".csv", ".jsonl", ".yml")
-    ):
-        response = jsonify({"error": "sign in first"})
-        response.status_code = 401
-        response.headers["WWW-Authenticate"] = 'FormBased realm="staff console"'
-        return response
-    return redirect(url_for("console.login", next=request.full_path.rstrip("?")))
-
-
-def requires_role(role: str) -> Callable:
-    """A view only users of ``role`` or a higher one may use (403 for the others)."""
-
-    def decorator(view: Callable) -> Callable:
-        @functools.wraps(view)
-        def wrapped(*args, **kwargs):
-            user = g.get("user")
-            if user is None:
-                return unauthorised()
-            if ROLE_RANK.get(user.role, -1) < ROLE_RANK[role]:
-                abort(403)
-            return view(*args, **kwargs)
-
-        wrapped.required_role = role
-        return wrapped
-
-    return decorator
 
 
 def has_role(user: Optional[StaffUser], role: str) -> bool:

@@ -1,8 +1,7 @@
 """Staff accounts in the console: one's own password (/console/account) and, for
 admins, users and the audit log (/console/users, /console/audit).
 
-The routes belong to the console's blueprint (bot/console/views.py), so their
-endpoint names, sign-in check, CSRF check and security headers are the console's.
+Sign-in, CSRF, headers and error pages: bot/console/shared.py.
 """
 from __future__ import annotations
 
@@ -10,13 +9,15 @@ import secrets
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
 
-from bot.console.security import end_session, requires_role, start_session
-from bot.console.views import console, db
+from bot.console.security import end_session, start_session
+from bot.console.shared import console_blueprint, db, requires_role
 from bot.storage.annotations import AuditRepository
 from bot.storage.staff import ROLES, InvalidUser, StaffRepository
 
+staff_pages = console_blueprint("staff", __name__)
 
-@console.route("/account", methods=["GET", "POST"])
+
+@staff_pages.route("/account", methods=["GET", "POST"])
 def account():
     if request.method == "POST":
         staff = StaffRepository(db())
@@ -32,7 +33,7 @@ def account():
                 db().commit()
                 start_session(user)
                 flash("Password changed.", "ok")
-                return redirect(url_for("console.account"))
+                return redirect(url_for("staff.account"))
             except InvalidUser as problem:
                 flash(str(problem), "error")
         db().rollback()
@@ -41,7 +42,7 @@ def account():
 
 # -- admin: users and the audit log
 
-@console.route("/users", methods=["GET", "POST"])
+@staff_pages.route("/users", methods=["GET", "POST"])
 @requires_role("admin")
 def users():
     staff = StaffRepository(db())
@@ -65,7 +66,7 @@ def users():
                            created_password=created_password)
 
 
-@console.route("/users/<int:user_id>", methods=["POST"])
+@staff_pages.route("/users/<int:user_id>", methods=["POST"])
 @requires_role("admin")
 def update_user(user_id: int):
     staff = StaffRepository(db())
@@ -97,17 +98,17 @@ def update_user(user_id: int):
     except InvalidUser as problem:
         db().rollback()
         flash(str(problem), "error")
-        return redirect(url_for("console.users"))
+        return redirect(url_for("staff.users"))
     if user.id == g.user.id and action != "enable":
         start_session(user) if user.active else end_session()
     if new_password:
         return render_template("users.html", users=staff.all(), roles=ROLES,
                                created_password=(user.username, new_password))
     flash(f"User {user.username} updated.", "ok")
-    return redirect(url_for("console.users"))
+    return redirect(url_for("staff.users"))
 
 
-@console.route("/audit")
+@staff_pages.route("/audit")
 @requires_role("admin")
 def audit():
     return render_template("audit.html", events=AuditRepository(db()).recent(300))

@@ -1,9 +1,9 @@
 """The trainers' pages of the console: NLU inbox, models (retrain, compare, roll back),
 and insights, as a Flask blueprint under /console/training.
 
-Like the console's own routes, every route here needs a session (there is no public one;
-the route walk of tests/console/test_routes.py covers them), POSTs need the CSRF token,
-and the inbox and models need the trainer role.  Insights are for all staff.  The logic
+Like every console route, each needs a session (there is no public one here), POSTs need
+the CSRF token, and /console/training/api/ answers in JSON (bot/console/shared.py); the
+inbox and models need the trainer role.  Insights are for all staff.  The logic
 lives in bot/trainer/; training runs in its own process (``python -m bot.ops.trainer
 retrain``), whose progress the models page polls from models/registry/job.json.
 """
@@ -11,29 +11,13 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Any, Dict, Optional
+from typing import Optional
 
-from flask import (
-    Blueprint,
-    Flask,
-    Response,
-    abort,
-    current_app,
-    flash,
-    g,
-    jsonify,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
+from flask import Flask, Response, abort, current_app, flash, g, jsonify, redirect
+from flask import render_template, request, url_for
 
-from bot.console.security import csrf_valid, load_user, requires_role, unauthorised
-from bot.console import views
-from bot.console.views import db, tz
-from bot.settings import Settings
+from bot.console.shared import config, console_blueprint, databases, db, requires_role, tz
 from bot.storage.annotations import AuditRepository
-from bot.storage.staff import StaffRepository
 from bot.trainer.datafile import ExampleRefused, TrainingData, language_of
 from bot.trainer.deploy import Deployer
 from bot.trainer.gate import GateResult
@@ -46,55 +30,21 @@ from bot.trainer.registry import Registry
 
 CSS = Path(__file__).resolve().parent / "templates" / "training" / "training.css"
 
-training = Blueprint("training", __name__, url_prefix="/console/training", template_folder="templates")
+training = console_blueprint("training", __name__, url_prefix="/console/training")
 
 
-def init_training(app: Flask, config: Settings, project: Optional[Project] = None) -> None:
-    app.extensions["trainer"] = {"project": project or Project(), "config": config}
+def init_training(app: Flask, project: Optional[Project] = None) -> None:
+    """Mounts the trainers' pages on ``app`` for ``project`` (tests give a copy of it)."""
+    app.extensions["trainer"] = {"project": project or Project()}
     app.register_blueprint(training)
 
 
-def _state() -> Dict[str, Any]:
-    return current_app.extensions["trainer"]
-
-
 def project() -> Project:
-    return _state()["project"]
-
-
-def config() -> Settings:
-    return _state()["config"]
+    return current_app.extensions["trainer"]["project"]
 
 
 def jobs() -> Jobs:
     return Jobs(project(), config())
-
-
-@training.before_request
-def _authenticate():
-    g.user = load_user(StaffRepository(db()))
-    if g.user is None:
-        if request.path.startswith("/console/training/api/"):
-            response = jsonify({"error": "sign in first"})
-            response.status_code = 401
-            return response
-        return unauthorised()
-    if request.method not in ("GET", "HEAD", "OPTIONS") and not csrf_valid():
-        abort(403, "Missing or wrong CSRF token.")
-    return None
-
-
-# The console's security headers (CSP, no frames, no caching), the same for every page.
-training.after_request(views._headers)
-
-
-@training.errorhandler(400)
-@training.errorhandler(403)
-@training.errorhandler(404)
-def _error(error):
-    if request.path.startswith("/console/training/api/") or request.accept_mimetypes.best == "application/json":
-        return jsonify({"error": error.description}), error.code
-    return render_template("error.html", error=error), error.code
 
 
 @training.route("/training.css")
@@ -113,7 +63,7 @@ def home():
 
 def _inbox() -> Inbox:
     c = config()
-    return Inbox(db(), current_app.extensions["console"]["databases"].tracker, project(),
+    return Inbox(db(), databases().tracker, project(),
                  c.trainer_confidence, c.trainer_inbox_tags, c.trainer_inbox_days)
 
 

@@ -8,6 +8,9 @@ static files answer exactly as before: ``/`` is the demo page, ``/widget/...``,
 ``/vendor/...`` and ``/demo/...`` are files under web/.  At start-up the project's
 tables are migrated to the latest schema and, when there is no staff account yet, the
 first admin is created (its password from CONSOLE_ADMIN_PASSWORD, or printed once).
+
+``create_app`` is the one app factory, used by this server and by the tests (which pass
+their own ``settings({...})`` and databases); it lists every blueprint the app mounts.
 """
 from __future__ import annotations
 
@@ -18,6 +21,13 @@ from typing import Optional
 
 from flask import Flask, abort, jsonify, send_from_directory
 
+from bot.console import shared
+from bot.console.agent_views import init_agent_inbox
+from bot.console.auth_views import auth
+from bot.console.conversation_views import conversations
+from bot.console.databases import Databases
+from bot.console.staff_views import staff_pages
+from bot.console.training_views import init_training
 from bot.settings import PROJECT_ROOT, Settings, settings
 
 WEB_ROOT = PROJECT_ROOT / "web"
@@ -25,10 +35,12 @@ WEB_ROOT = PROJECT_ROOT / "web"
 _CONSOLE_STATIC = "console/"
 
 
-def make_app(config: Optional[Settings] = None, databases=None) -> Flask:
-    """The pages app; ``databases`` (bot.console.databases.Databases) for tests."""
-    from bot.console.views import init_console
+def create_app(config: Optional[Settings] = None, databases: Optional[Databases] = None) -> Flask:
+    """The pages app: web/, /health and the staff console under /console.
 
+    Without ``databases`` (the pages process) it opens and migrates the configured ones and
+    starts the agent inbox's claim-timeout watcher; tests pass theirs and get no watcher.
+    """
     config = config or settings()
     app = Flask(__name__, static_folder=None)
 
@@ -46,7 +58,12 @@ def make_app(config: Optional[Settings] = None, databases=None) -> Flask:
             abort(404)
         return send_from_directory(WEB_ROOT, filename)
 
-    init_console(app, config, databases)
+    # The live-handoff inbox first: a wrong HANDOFF_HOURS stops the start before migrating.
+    init_agent_inbox(app, config, watch=databases is None)  # /console/agent, /console/api/agent
+    shared.init_app(app, config, databases)
+    for blueprint in (auth, conversations, staff_pages):
+        app.register_blueprint(blueprint)
+    init_training(app)  # /console/training
     return app
 
 
@@ -61,7 +78,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     config = settings()
-    app = make_app(config)
+    app = create_app(config)
     ensure_first_admin(app.extensions["console"]["databases"], config.console_admin_password)
     print(f"Staff console: http://localhost:{args.port}/console", flush=True)
     waitress.serve(app, host=args.host, port=args.port, threads=8, ident="pages",

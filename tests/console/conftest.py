@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import create_engine
 
 from bot.console.databases import Databases
-from bot.ops.pages import make_app
+from bot.ops.pages import create_app
 from bot.settings import settings
 from bot.storage.staff import StaffRepository
 
@@ -105,7 +105,7 @@ class Console:
 def make_console(databases: Databases, **env: str) -> Console:
     config = settings({"CONSOLE_SECRET_KEY": "test-secret-" + "x" * 40,
                        "CONSOLE_TIMEZONE": "Europe/Stockholm", **env})
-    app = make_app(config, databases)
+    app = create_app(config, databases)
     app.config["TESTING"] = True
     for username, role in (("anna", "agent"), ("tove", "trainer"), ("adam", "admin")):
         add_user(databases, username, role)

@@ -3,7 +3,7 @@ import re
 
 import pytest
 
-from bot.console.views import PUBLIC_ENDPOINTS
+from bot.console.shared import PUBLIC_ENDPOINTS
 from tests.console import scenarios
 from tests.console.conftest import PASSWORD
 
@@ -39,8 +39,8 @@ def test_every_route_but_the_public_ones_needs_a_session(console):
         checked.append(endpoint)
     # The walk covers the whole url_map: a new route cannot escape it.
     assert len(checked) >= 17
-    assert {"console.conversations", "console.api_conversations", "console.export_csv",
-            "console.users", "console.story", "console.add_tag"} <= set(checked)
+    assert {"conversations.index", "conversations.api_conversations", "conversations.export_csv",
+            "staff.users", "conversations.story", "conversations.add_tag"} <= set(checked)
 
 
 def test_pages_redirect_to_sign_in_and_the_api_answers_401(console):
@@ -49,6 +49,9 @@ def test_pages_redirect_to_sign_in_and_the_api_answers_401(console):
     assert page.headers["Location"] == "/console/login?next=/console/conversations?language%3Dsv"
     api = console.get("/console/api/conversations")
     assert api.status_code == 401 and api.json == {"error": "sign in first"}
+    # The trainers' API is guarded by the same rule (bot/console/shared.py).
+    trainer_api = console.get("/console/training/api/job")
+    assert trainer_api.status_code == 401 and trainer_api.json == {"error": "sign in first"}
     assert console.get("/console/conversations.csv").status_code == 401
     assert console.client.post("/console/conversations/x/tags", data={"tag": "a"}).status_code == 401
 

@@ -11,7 +11,7 @@ from playwright.sync_api import Page
 from werkzeug.serving import make_server
 
 from bot.console.databases import Databases
-from bot.ops.pages import make_app
+from bot.ops.pages import create_app
 from bot.settings import settings
 from bot.storage.staff import StaffRepository
 from tests.browser.conftest import _port, debian_chromium, watched_page
@@ -37,7 +37,7 @@ def served(tmp_path_factory):
         staff.create("tove", PASSWORD, "trainer")
         staff.create("anna", PASSWORD, "agent")
         session.commit()
-    app = make_app(settings({"CONSOLE_SECRET_KEY": "browser-" + "y" * 40}), databases)
+    app = create_app(settings({"CONSOLE_SECRET_KEY": "browser-" + "y" * 40}), databases)
     app.extensions["trainer"]["project"] = project
     server = make_server("127.0.0.1", PORT, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)

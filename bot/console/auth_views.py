@@ -1,0 +1,70 @@
+"""Signing in and out of the console, and its static files (web/console/).
+
+    /console/login            the sign-in form (public; throttled per address and name)
+    /console/logout           POST: ends the session
+    /console/static/<file>    the console's CSS and scripts (public)
+
+Every attempt, good or bad, goes to the audit log.  The two public endpoints are
+``shared.PUBLIC_ENDPOINTS``; the guard (bot/console/shared.py) still checks the sign-in
+form's CSRF token.
+"""
+from __future__ import annotations
+
+from flask import g, redirect, render_template, request, send_from_directory, url_for
+
+from bot.console.security import end_session, start_session
+from bot.console.shared import console_blueprint, db, login_throttle, safe_next
+from bot.settings import PROJECT_ROOT
+from bot.storage.annotations import AuditRepository
+from bot.storage.staff import StaffRepository
+
+STATIC_DIR = PROJECT_ROOT / "web" / "console"
+
+auth = console_blueprint("auth", __name__)
+
+
+@auth.route("/static/<path:filename>")
+def static(filename: str):
+    return send_from_directory(STATIC_DIR, filename, max_age=300)
+
+
+@auth.route("/login", methods=["GET", "POST"])
+def login():
+    if request.method == "GET":
+        if g.user is not None:
+            return redirect(safe_next(request.args.get("next")))
+        return render_template("login.html", next=request.args.get("next", ""))
+    throttle = login_throttle()
+    address = request.remote_addr or "?"
+    username = (request.form.get("username") or "").strip().lower()[:64]
+    password = request.form.get("password") or ""
+    target = request.form.get("next", "")
+    if throttle.blocked(address, username):
+        return render_template(
+            "login.html", next=target, username=username,
+            problem="Too many failed attempts. Wait 15 minutes and try again.",
+        ), 429
+    staff = StaffRepository(db())
+    user = staff.authenticate(username, password)
+    audit = AuditRepository(db())
+    if user is None:
+        throttle.failed(address, username)
+        audit.record(username or "?", "sign_in_failed", address=address)
+        db().commit()
+        return render_template(
+            "login.html", next=target, username=username,
+            problem="Wrong user name or password.",
+        ), 401
+    throttle.succeeded(address, username)
+    audit.record(user.username, "signed_in", address=address)
+    db().commit()
+    start_session(user)
+    return redirect(safe_next(target))
+
+
+@auth.route("/logout", methods=["POST"])
+def logout():
+    AuditRepository(db()).record(g.user.username, "signed_out")
+    db().commit()
+    end_session()
+    return redirect(url_for("auth.login"))
