@@ -99,6 +99,7 @@ shell: train
 
 lint: setup
 	$(VENV)/bin/ruff check bot actions tests
+	$(VENV)/bin/lint-imports --no-cache
 
 test: train browser nginx lint
 	$(PY) -m pytest
