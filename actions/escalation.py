@@ -29,7 +29,8 @@ from actions.conversation import (
 from bot.handoff.hours import InvalidHours, OpeningHours, expected_answer
 from bot.privacy import mask_text
 from bot.settings import Settings, settings
-from bot.storage.tickets import CLAIMED, OPEN, WAITING, NewTicket, ticket_repository
+from bot.storage.tickets import CLAIMED, OPEN, WAITING, NewTicket
+from bot.storage.unit_of_work import UnitOfWork
 
 logger = logging.getLogger(__name__)
 
@@ -74,39 +75,40 @@ class ActionEscalate(Action):
     ) -> List[Dict[Text, Any]]:
         config = settings()
         try:
-            repository = ticket_repository(config.database_url)
-            existing = repository.open_ticket_for(tracker.sender_id)
-            if existing:
-                dispatcher.utter_message(
-                    response="utter_already_escalated", ticket_id=existing.id
+            with UnitOfWork.for_database(config.database_url) as uow:
+                existing = uow.tickets.open_ticket_for(tracker.sender_id)
+                if existing:
+                    dispatcher.utter_message(
+                        response="utter_already_escalated", ticket_id=existing.id
+                    )
+                    events = [SlotSet("escalated", True)]
+                    if existing.status in (WAITING, CLAIMED):
+                        # Someone has (or is about to take) the chat: stay quiet again.
+                        return events + [ConversationPaused()]
+                    if existing.status == OPEN and not uow.tickets.contact_email(existing.id):
+                        return events + ask_for_email(config, language_of(tracker))
+                    return events
+                live = (opening_hours(config).is_open(dt.datetime.now(dt.timezone.utc))
+                        and uow.agents.on_duty() > 0)
+            with UnitOfWork.for_database(config.database_url) as uow:
+                ticket = uow.tickets.open_ticket(
+                    NewTicket(
+                        conversation_id=tracker.sender_id,
+                        reason=escalation_reason(tracker),
+                        language=language_of(tracker),
+                        detected_error=tracker.get_slot("current_error"),
+                        extracted_values=values_of(tracker),
+                        steps_given=list(tracker.get_slot("steps_given") or []),
+                        # The latest message reaches the action server unmasked.
+                        recent_messages=[
+                            mask_text(message)
+                            for message in recent_customer_messages(
+                                tracker, config.ticket_recent_messages
+                            )
+                        ],
+                    ),
+                    status=WAITING if live else OPEN,
                 )
-                events = [SlotSet("escalated", True)]
-                if existing.status in (WAITING, CLAIMED):
-                    # Someone has (or is about to take) the chat: stay quiet again.
-                    return events + [ConversationPaused()]
-                if existing.status == OPEN and not repository.contact_email(existing.id):
-                    return events + ask_for_email(config, language_of(tracker))
-                return events
-            live = (opening_hours(config).is_open(dt.datetime.now(dt.timezone.utc))
-                    and repository.agents_on_duty() > 0)
-            ticket = repository.open_ticket(
-                NewTicket(
-                    conversation_id=tracker.sender_id,
-                    reason=escalation_reason(tracker),
-                    language=language_of(tracker),
-                    detected_error=tracker.get_slot("current_error"),
-                    extracted_values=values_of(tracker),
-                    steps_given=list(tracker.get_slot("steps_given") or []),
-                    # The latest message reaches the action server unmasked.
-                    recent_messages=[
-                        mask_text(message)
-                        for message in recent_customer_messages(
-                            tracker, config.ticket_recent_messages
-                        )
-                    ],
-                ),
-                status=WAITING if live else OPEN,
-            )
         except SQLAlchemyError:
             # The customer must not be left in silence because a database is down.
             logger.exception("Could not open a handoff ticket for %s", tracker.sender_id)

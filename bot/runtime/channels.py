@@ -156,10 +156,10 @@ class _HandoffLookup:
 
     def _status(self, conversation_id: str, with_messages: bool) -> Dict[str, Any]:
         from bot.handoff.service import live_status
-        from bot.storage.tickets import ticket_repository
+        from bot.storage.unit_of_work import UnitOfWork
 
-        with ticket_repository(self.config.database_url).session() as session:
-            status = live_status(session, conversation_id)
+        with UnitOfWork.for_database(self.config.database_url) as uow:
+            status = live_status(uow.session, conversation_id)
         if with_messages and status["state"] == "agent" and status.get("since"):
             status["messages"] = self._agent_messages(conversation_id, status["since"])
         status.pop("since", None)

@@ -14,7 +14,8 @@ from actions.escalation import ActionEscalate
 from actions.handoff import ValidateEmailForm, find_email
 from bot.handoff import service
 from bot.storage.database import make_engine, make_session_factory
-from bot.storage.tickets import CLAIMED, OPEN, WAITING, HandoffTicket, ticket_repository
+from bot.storage.tickets import CLAIMED, OPEN, WAITING, HandoffTicket
+from tests.test_actions import Tickets
 from tests.trackers import make_tracker, user_event
 
 
@@ -22,7 +23,7 @@ from tests.trackers import make_tracker, user_event
 def tickets(database_url, monkeypatch):
     monkeypatch.setenv("DATABASE_URL", database_url)
     monkeypatch.setenv("HANDOFF_HOURS", "always")
-    return ticket_repository(database_url)
+    return Tickets(database_url)
 
 
 def on_duty(url: str, username: str = "anna") -> None:

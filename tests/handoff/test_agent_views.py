@@ -4,7 +4,8 @@ from __future__ import annotations
 import pytest
 
 from bot.console.databases import Databases
-from bot.storage.tickets import CLAIMED, OPEN, HandoffTicket, NewTicket, TicketRepository
+from bot.storage.tickets import CLAIMED, OPEN, HandoffTicket, NewTicket
+from bot.storage.unit_of_work import UnitOfWork
 from tests.console.conftest import create_events_table, make_console
 from tests.handoff.test_service import RecordingApi
 
@@ -34,12 +35,12 @@ def console(database_url, tmp_path):
 
 
 def ticket(console, status: str = "waiting", conversation: str = CONVERSATION) -> HandoffTicket:
-    url = str(console.databases.project.url.render_as_string(hide_password=False))
-    return TicketRepository(url).open_ticket(NewTicket(
-        conversation_id=conversation, reason="customer_asked", language="en",
-        detected_error="period_closed", extracted_values={"period_date": "2024-12-31"},
-        steps_given=["period_closed"], recent_messages=["the period is closed <b>x</b>"],
-    ), status=status)
+    with UnitOfWork(console.databases.sessions) as uow:
+        return uow.tickets.open_ticket(NewTicket(
+            conversation_id=conversation, reason="customer_asked", language="en",
+            detected_error="period_closed", extracted_values={"period_date": "2024-12-31"},
+            steps_given=["period_closed"], recent_messages=["the period is closed <b>x</b>"],
+        ), status=status)
 
 
 def test_any_signed_in_staff_user_sees_the_inbox(console):

@@ -21,8 +21,8 @@ from bot.storage.tickets import (
     HandoffTicket,
     NewTicket,
     TicketDetails,
-    TicketRepository,
 )
+from bot.storage.unit_of_work import UnitOfWork
 
 ERRORS = ["account_not_active", "period_closed"]
 
@@ -56,11 +56,12 @@ def db(database_url):
 
 def new_ticket(url: str, status: str = WAITING, conversation: str = "conv-handoff-0000001",
                language: str = "en") -> HandoffTicket:
-    return TicketRepository(url).open_ticket(NewTicket(
-        conversation_id=conversation, reason="fix_did_not_work", language=language,
-        detected_error="account_not_active", extracted_values={"account": "1930"},
-        steps_given=["account_not_active"], recent_messages=["account 1930 is not active"],
-    ), status=status)
+    with UnitOfWork.for_database(url) as uow:
+        return uow.tickets.open_ticket(NewTicket(
+            conversation_id=conversation, reason="fix_did_not_work", language=language,
+            detected_error="account_not_active", extracted_values={"account": "1930"},
+            steps_given=["account_not_active"], recent_messages=["account 1930 is not active"],
+        ), status=status)
 
 
 def test_claim_pauses_and_announces_the_agent_by_first_name(db):
