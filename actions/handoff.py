@@ -21,6 +21,7 @@ from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.handoff import lifecycle
 from bot.settings import settings
 from bot.storage.unit_of_work import UnitOfWork
 
@@ -71,8 +72,8 @@ class ValidateEmailForm(FormValidationAction):
             dispatcher.utter_message(response="utter_contact_email_invalid")
             return {SLOT: None}
         try:
-            with UnitOfWork.for_database(settings().database_url) as uow:
-                uow.tickets.save_contact_email(tracker.sender_id, email)
+            lifecycle.save_contact_email(UnitOfWork.for_database(settings().database_url),
+                                         tracker.sender_id, email)
         except SQLAlchemyError:
             logger.exception("Could not store the e-mail address of %s", tracker.sender_id)
             dispatcher.utter_message(response="utter_escalation_failed")

@@ -1,4 +1,5 @@
-"""The support team's opening hours (HANDOFF_HOURS, HANDOFF_TIMEZONE).  Pure functions.
+"""The support team's opening hours (HANDOFF_HOURS, HANDOFF_TIMEZONE).  Pure functions,
+and ``opening_hours(config)``: the one place the setting is read.
 
     "mon-fri 08:00-17:00"                      weekdays, eight to five
     "mon-fri 08:00-17:00, sat 10:00-14:00"     several spans, comma-separated
@@ -10,9 +11,15 @@ A span may cross midnight ("fri 22:00-02:00" is open from Friday 22:00 to Saturd
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
 from dataclasses import dataclass
-from typing import List, Optional, Tuple
+from typing import TYPE_CHECKING, List, Optional, Tuple
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
+
+logger = logging.getLogger(__name__)
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DAY_NAMES = {
@@ -132,6 +139,21 @@ class OpeningHours:
             if opens <= now < closes:
                 return closes
         return None
+
+
+def opening_hours(config: "Settings") -> OpeningHours:
+    """HANDOFF_HOURS in HANDOFF_TIMEZONE, as every process reads them.
+
+    Hours that cannot be read mean support is closed ("never"), logged as an error:
+    customers are then told when to expect an answer and asked for an e-mail address
+    (follow-up) rather than being left waiting for a person no one knows is on duty, and
+    the action server, which decides waiting vs open, and the agent inbox agree.
+    """
+    try:
+        return OpeningHours.parse(config.handoff_hours, config.handoff_timezone)
+    except InvalidHours:
+        logger.exception("HANDOFF_HOURS cannot be read; treating support as closed")
+        return OpeningHours.parse("never", config.handoff_timezone)
 
 
 def _zone(name: str) -> dt.tzinfo:

@@ -155,11 +155,10 @@ class _HandoffLookup:
         self._tracker_engine = None
 
     def _status(self, conversation_id: str, with_messages: bool) -> Dict[str, Any]:
-        from bot.handoff.service import live_status
+        from bot.handoff.inbox import live_status
         from bot.storage.unit_of_work import UnitOfWork
 
-        with UnitOfWork.for_database(self.config.database_url) as uow:
-            status = live_status(uow.session, conversation_id)
+        status = live_status(UnitOfWork.for_database(self.config.database_url), conversation_id)
         if with_messages and status["state"] == "agent" and status.get("since"):
             status["messages"] = self._agent_messages(conversation_id, status["since"])
         status.pop("since", None)

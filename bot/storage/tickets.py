@@ -1,6 +1,6 @@
 """Handoff tickets: what a human needs to know when the assistant hands a chat over.
 
-A ticket's ``status`` (the live handoff's state machine is bot/handoff/service.py):
+A ticket's ``status`` (the live handoff's state machine is bot/handoff/lifecycle.py):
 
 - ``waiting``: agents are on duty; the assistant is paused and the chat waits in the
   agent inbox for someone to claim it;

@@ -73,6 +73,18 @@ def test_the_inbox_as_json_and_as_the_polled_fragment(console):
     assert "<html" not in fragment and f"Claim case {waiting.id}" in fragment
 
 
+def test_unreadable_hours_start_the_inbox_with_the_team_closed(database_url, tmp_path):
+    tracker = f"sqlite:///{tmp_path / 'tracker.db'}"
+    create_events_table(tracker)
+    databases = Databases.open(database_url, tracker)
+    console = make_console(databases, HANDOFF_HOURS="weekdays, mostly")
+    console.sign_in("anna")
+    assert console.post("/console/agent/duty", {"on_duty": "yes"}).status_code == 302
+    data = console.get("/console/api/agent/inbox").json
+    assert data["open_now"] is False and data["team_available"] is False
+    databases.dispose()
+
+
 def test_duty_and_name(console):
     console.sign_in("anna")
     assert console.post("/console/agent/duty", {"on_duty": "yes"}).status_code == 302
@@ -168,12 +180,16 @@ def test_unknown_conversations_are_404(console):
 
 
 def test_the_watcher_round_moves_unclaimed_chats(console):
-    from bot.console.agent_views import watch_once
     import datetime as dt
+
+    from bot.handoff.hours import OpeningHours
+    from bot.handoff.watcher import ClaimTimeoutWatcher
 
     waiting = ticket(console)
     later = dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=1)
-    assert watch_once(console.app, later) == [waiting.id]
+    watcher = ClaimTimeoutWatcher(UnitOfWork(console.databases.sessions), console.api,
+                                  OpeningHours.parse("always"), 180)
+    assert watcher.round(later) == [waiting.id]
     with console.databases.sessions() as session:
         assert session.get(HandoffTicket, waiting.id).status == OPEN
     assert console.api.calls[-1][1][0]["event"] == "resume"

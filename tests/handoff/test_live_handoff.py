@@ -235,10 +235,10 @@ async def test_off_duty_anything_but_an_address_is_answered_as_usual(live, off_d
 
 
 async def test_nobody_claims_in_time(live, on_duty: Agent):
-    from bot.console.agent_views import watch_once  # noqa: F401 (what the pages process runs)
+    from bot.handoff.watcher import ClaimTimeoutWatcher  # noqa: F401 (what the pages process runs)
     from bot.handoff.hours import OpeningHours
     from bot.handoff.rasa_api import RasaApi
-    from bot.handoff.service import time_out_waiting
+    from bot.handoff.lifecycle import time_out_waiting
     from bot.storage.unit_of_work import UnitOfWork
 
     customer = await Customer().connect()
@@ -246,8 +246,8 @@ async def test_nobody_claims_in_time(live, on_duty: Agent):
     conversation = customer.session_id
     assert await wait_for(lambda: waiting_entry(on_duty, conversation), timeout=2, every=0.1)
     api = RasaApi(f"http://127.0.0.1:{live.env['RASA_PORT']}", live.env["RASA_API_TOKEN"])
-    with UnitOfWork.for_database(live.database_url) as uow:
-        moved = time_out_waiting(uow.session, api, OpeningHours.parse("always"), timeout_seconds=0)
+    moved = time_out_waiting(UnitOfWork.for_database(live.database_url), api,
+                             OpeningHours.parse("always"), timeout_seconds=0)
     entry = waiting_entry(on_duty, conversation, "open")
     assert entry and entry["id"] in moved
     messages = await customer.read_until("e-mail address")
