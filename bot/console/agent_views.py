@@ -179,13 +179,13 @@ def first_name():
 def chat(conversation_id: str):
     ticket = _active_ticket(conversation_id)
     entry = queries.entry(_uow(), ticket.id)
-    tracker = views._state()["databases"].tracker
-    messages = queries.messages_after(tracker, conversation_id)
+    events = views._state()["databases"].events
+    messages = queries.messages_after(events, conversation_id)
     return render_template(
         "agent/chat.html", entry=entry.as_dict(), ticket=ticket,
         mine=entry.details is not None and entry.details.claimed_by == g.user.username
         and ticket.status == CLAIMED,
-        messages=messages, last_id=queries.last_event_id(tracker, conversation_id),
+        messages=messages, last_id=queries.last_event_id(events, conversation_id),
         errors=_catalogue_errors(), poll_ms=POLL_MS, active=ticket.status in ACTIVE_STATUSES,
     )
 
@@ -197,13 +197,13 @@ def api_messages(conversation_id: str):
         after = max(0, int(request.args.get("after", "0")))
     except ValueError:
         abort(400, "after must be an event id")
-    tracker = views._state()["databases"].tracker
+    events = views._state()["databases"].events
     entry = queries.entry(_uow(), ticket.id)
     return jsonify({
         "ticket": entry.as_dict(),
         "mine": entry.details is not None and entry.details.claimed_by == g.user.username
         and ticket.status == CLAIMED,
-        "messages": queries.messages_after(tracker, conversation_id, after),
+        "messages": queries.messages_after(events, conversation_id, after),
     })
 
 

@@ -10,11 +10,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Sequence
 
-from sqlalchemy import func, select
-from sqlalchemy.engine import Engine
-
 from bot.handoff.lifecycle import utcnow
-from bot.storage.events import EVENTS
+from bot.storage.events import EventRepository
 from bot.storage.tickets import CLAIMED, OPEN, WAITING, HandoffTicket, TicketDetails
 from bot.storage.unit_of_work import UnitOfWork
 
@@ -112,26 +109,12 @@ def live_status(uow: UnitOfWork, conversation_id: str) -> Dict[str, Any]:
 
 # -- the conversation as the agent sees it
 
-def messages_after(tracker_engine: Engine, conversation_id: str, after_id: int = 0,
+def messages_after(events: EventRepository, conversation_id: str, after_id: int = 0,
                    limit: int = 500) -> List[Dict[str, Any]]:
     """The customer's, the assistant's and agents' messages stored after event ``after_id``."""
-    import json
-
-    query = (
-        select(EVENTS.c.id, EVENTS.c.type_name, EVENTS.c.timestamp, EVENTS.c.data)
-        .where(EVENTS.c.sender_id == conversation_id, EVENTS.c.id > after_id,
-               EVENTS.c.type_name.in_(["user", "bot"]))
-        .order_by(EVENTS.c.id)
-        .limit(limit)
-    )
-    with tracker_engine.connect() as connection:
-        rows = connection.execute(query).all()
     messages = []
-    for row in rows:
-        try:
-            data = json.loads(row.data or "{}")
-        except ValueError:
-            data = {}
+    for row in events.messages_after(conversation_id, after_id, limit):
+        data = row.data
         metadata = data.get("metadata") if isinstance(data.get("metadata"), dict) else {}
         if row.type_name == "user":
             kind = "customer"
@@ -144,8 +127,5 @@ def messages_after(tracker_engine: Engine, conversation_id: str, after_id: int =
     return messages
 
 
-def last_event_id(tracker_engine: Engine, conversation_id: str) -> int:
-    with tracker_engine.connect() as connection:
-        return connection.execute(
-            select(func.max(EVENTS.c.id)).where(EVENTS.c.sender_id == conversation_id)
-        ).scalar() or 0
+def last_event_id(events: EventRepository, conversation_id: str) -> int:
+    return events.last_id(conversation_id)
