@@ -1,10 +1,11 @@
 """Handing the conversation to a person: on request, when a fix failed, when not understood.
 
-When the support team is on duty (within HANDOFF_HOURS and at least one agent switched
-on, bot/handoff/), the ticket is ``waiting`` and the assistant pauses: it says nothing
-more in this conversation until an agent hands it back (bot/handoff/service.py); the
-customer's messages are stored meanwhile.  Off duty, the ticket is ``open`` for
-follow-up and the customer is told when to expect an answer and asked for an e-mail
+Whether the ticket waits for a person or is open for follow-up is the handoff's
+lifecycle's to decide (bot/handoff/lifecycle.py ``escalate``); this action only turns
+its answer into messages and events.  When the ticket is ``waiting`` (the support team
+is on duty) the assistant pauses: it says nothing more in this conversation until an
+agent hands it back; the customer's messages are stored meanwhile.  When it is ``open``
+(off duty) the customer is told when to expect an answer and asked for an e-mail
 address (``email_form``, actions/handoff.py).
 """
 from __future__ import annotations
@@ -27,10 +28,12 @@ from actions.conversation import (
     values_of,
 )
 from bot.catalogue.intents import FALLBACK_INTENT
-from bot.handoff.hours import InvalidHours, OpeningHours, expected_answer
+from bot.handoff import lifecycle
+from bot.handoff.hours import expected_answer, opening_hours
 from bot.privacy import mask_text
 from bot.settings import Settings, settings
-from bot.storage.tickets import CLAIMED, OPEN, WAITING, NewTicket, ticket_repository
+from bot.storage.tickets import NewTicket
+from bot.storage.unit_of_work import UnitOfWork
 
 logger = logging.getLogger(__name__)
 
@@ -45,16 +48,6 @@ REASON_BY_INTENT = {
 
 def escalation_reason(tracker: Tracker) -> str:
     return REASON_BY_INTENT.get(latest_intent(tracker), "other")
-
-
-def opening_hours(config: Settings) -> OpeningHours:
-    try:
-        return OpeningHours.parse(config.handoff_hours, config.handoff_timezone)
-    except InvalidHours:
-        # The pages process refuses to start with these; here the customer still gets an
-        # answer (follow-up by e-mail) rather than none.
-        logger.exception("HANDOFF_HOURS cannot be read; treating support as closed")
-        return OpeningHours.parse("never", config.handoff_timezone)
 
 
 def ask_for_email(config: Settings, language: str) -> List[Dict[Text, Any]]:
@@ -74,47 +67,40 @@ class ActionEscalate(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:
         config = settings()
+        new = NewTicket(
+            conversation_id=tracker.sender_id,
+            reason=escalation_reason(tracker),
+            language=language_of(tracker),
+            detected_error=tracker.get_slot("current_error"),
+            extracted_values=values_of(tracker),
+            steps_given=list(tracker.get_slot("steps_given") or []),
+            # The latest message reaches the action server unmasked.
+            recent_messages=[
+                mask_text(message)
+                for message in recent_customer_messages(tracker, config.ticket_recent_messages)
+            ],
+        )
         try:
-            repository = ticket_repository(config.database_url)
-            existing = repository.open_ticket_for(tracker.sender_id)
-            if existing:
-                dispatcher.utter_message(
-                    response="utter_already_escalated", ticket_id=existing.id
-                )
-                events = [SlotSet("escalated", True)]
-                if existing.status in (WAITING, CLAIMED):
-                    # Someone has (or is about to take) the chat: stay quiet again.
-                    return events + [ConversationPaused()]
-                if existing.status == OPEN and not repository.contact_email(existing.id):
-                    return events + ask_for_email(config, language_of(tracker))
-                return events
-            live = (opening_hours(config).is_open(dt.datetime.now(dt.timezone.utc))
-                    and repository.agents_on_duty() > 0)
-            ticket = repository.open_ticket(
-                NewTicket(
-                    conversation_id=tracker.sender_id,
-                    reason=escalation_reason(tracker),
-                    language=language_of(tracker),
-                    detected_error=tracker.get_slot("current_error"),
-                    extracted_values=values_of(tracker),
-                    steps_given=list(tracker.get_slot("steps_given") or []),
-                    # The latest message reaches the action server unmasked.
-                    recent_messages=[
-                        mask_text(message)
-                        for message in recent_customer_messages(
-                            tracker, config.ticket_recent_messages
-                        )
-                    ],
-                ),
-                status=WAITING if live else OPEN,
-            )
+            # A unit of work on sessions made now, from the settings (bot/storage/unit_of_work.py).
+            escalation = lifecycle.escalate(UnitOfWork.for_database(config.database_url), new,
+                                            opening_hours(config))
         except SQLAlchemyError:
             # The customer must not be left in silence because a database is down.
             logger.exception("Could not open a handoff ticket for %s", tracker.sender_id)
             dispatcher.utter_message(response="utter_escalation_failed")
             return []
+        ticket = escalation.ticket
+        if not escalation.created:
+            dispatcher.utter_message(response="utter_already_escalated", ticket_id=ticket.id)
+            events = [SlotSet("escalated", True)]
+            if escalation.with_a_person:
+                # Someone has (or is about to take) the chat: stay quiet again.
+                return events + [ConversationPaused()]
+            if escalation.needs_contact_email:
+                return events + ask_for_email(config, language_of(tracker))
+            return events
         events = [SlotSet("escalated", True), SlotSet("awaiting_feedback", False)]
-        if live:
+        if escalation.with_a_person:
             # A person takes over in this chat: the assistant says nothing until then.
             dispatcher.utter_message(response="utter_handoff_waiting", ticket_id=ticket.id)
             return events + [ConversationPaused()]

@@ -21,8 +21,9 @@ from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.handoff import lifecycle
 from bot.settings import settings
-from bot.storage.tickets import ticket_repository
+from bot.storage.unit_of_work import UnitOfWork
 
 logger = logging.getLogger(__name__)
 
@@ -71,7 +72,8 @@ class ValidateEmailForm(FormValidationAction):
             dispatcher.utter_message(response="utter_contact_email_invalid")
             return {SLOT: None}
         try:
-            ticket_repository(settings().database_url).save_contact_email(tracker.sender_id, email)
+            lifecycle.save_contact_email(UnitOfWork.for_database(settings().database_url),
+                                         tracker.sender_id, email)
         except SQLAlchemyError:
             logger.exception("Could not store the e-mail address of %s", tracker.sender_id)
             dispatcher.utter_message(response="utter_escalation_failed")

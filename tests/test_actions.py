@@ -6,7 +6,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.escalation import ActionEscalate, ActionHandleFallback
 from actions.feedback import ActionHandleFeedback
 from actions.fixes import ActionAskForErrorMessage, ActionGiveFix
-from bot.storage.tickets import ticket_repository
+from bot.storage.unit_of_work import UnitOfWork
 from tests.trackers import make_tracker
 
 
@@ -19,7 +19,20 @@ def run(action, tracker):
 @pytest.fixture
 def tickets(database_url, monkeypatch):
     monkeypatch.setenv("DATABASE_URL", database_url)
-    return ticket_repository(database_url)
+    return Tickets(database_url)
+
+
+class Tickets:
+    """The tickets as the test reads them: each call a unit of work of its own."""
+
+    def __init__(self, database_url: str) -> None:
+        self.uow = UnitOfWork.for_database(database_url)  # the schema is brought to head
+
+    def __getattr__(self, name):
+        def call(*args, **kwargs):
+            with self.uow as uow:
+                return getattr(uow.tickets, name)(*args, **kwargs)
+        return call
 
 
 def test_fix_has_the_customers_values_in_their_language():

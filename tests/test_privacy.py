@@ -20,7 +20,7 @@ from bot.privacy import (
     mask_event,
     mask_text,
 )
-from bot.storage.tickets import ticket_repository
+from bot.storage.unit_of_work import UnitOfWork
 from tests.trackers import make_tracker
 
 # (message, the personal data in it, its label)
@@ -236,6 +236,7 @@ def test_the_ticket_keeps_the_customers_messages_masked(database_url, monkeypatc
         slots={"language": "en"}, sender_id="conv-private",
     )
     ActionEscalate().run(CollectingDispatcher(), tracker, domain={})
-    [ticket] = ticket_repository(database_url).tickets_for("conv-private")
+    with UnitOfWork.for_database(database_url) as uow:
+        [ticket] = uow.tickets.tickets_for("conv-private")
     assert ticket.recent_messages == [
         "Account 1930 is not active", "still failing, call me on [phone] or [personnummer]"]

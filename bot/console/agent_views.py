@@ -16,8 +16,6 @@ headers are the console's (bot/console/shared.py), applied to this blueprint too
 from __future__ import annotations
 
 import datetime as dt
-import threading
-import time
 from typing import Any, Dict, List, Optional
 
 from flask import (
@@ -33,34 +31,30 @@ from flask import (
     url_for,
 )
 
-from bot.console.shared import console_blueprint, databases, db
-from bot.handoff import service
-from bot.handoff.hours import InvalidHours, OpeningHours
+from bot.console.shared import console_blueprint, databases
+from bot.handoff import agents, inbox as queries, lifecycle
+from bot.handoff.hours import opening_hours
 from bot.handoff.rasa_api import RasaApi, RasaUnavailable
+from bot.handoff.watcher import ClaimTimeoutWatcher
 from bot.settings import Settings
-from bot.storage.annotations import AuditRepository
 from bot.storage.tickets import ACTIVE_STATUSES, CLAIMED, HandoffTicket
+from bot.storage.unit_of_work import UnitOfWork
 
 agent = console_blueprint("agent", __name__)
 
 POLL_MS = 1000
-WATCH_EVERY_SECONDS = 2.0
 
 
 def init_agent_inbox(app: Flask, config: Settings, watch: bool = False) -> None:
     """Mounts the inbox; ``watch``: also start the claim-timeout watcher (the pages process)."""
-    try:
-        hours = OpeningHours.parse(config.handoff_hours, config.handoff_timezone)
-    except InvalidHours as problem:
-        raise SystemExit(f"HANDOFF_HOURS: {problem}") from problem
     app.extensions["agent_inbox"] = {
         "config": config,
-        "hours": hours,
+        "hours": opening_hours(config, strict=True),
         "api": RasaApi.from_settings(config),
     }
     app.register_blueprint(agent)
     if watch and config.handoff_claim_timeout_seconds > 0:
-        start_watcher(app)
+        ClaimTimeoutWatcher.from_settings(config).start()
 
 
 def _state() -> Dict[str, Any]:
@@ -69,6 +63,10 @@ def _state() -> Dict[str, Any]:
 
 def _api() -> RasaApi:
     return _state()["api"]
+
+
+def _uow() -> UnitOfWork:
+    return UnitOfWork(databases().sessions)
 
 
 def _catalogue_errors() -> List[tuple]:
@@ -98,24 +96,18 @@ def _done(message: Optional[str], target: str, **extra):
 
 
 def _active_ticket(conversation_id: str) -> HandoffTicket:
-    ticket = (
-        db().query(HandoffTicket)
-        .filter(HandoffTicket.conversation_id == conversation_id)
-        .order_by(HandoffTicket.id.desc())
-        .first()
-    )
+    ticket = queries.latest_ticket(_uow(), conversation_id)
     if ticket is None:
         abort(404, "No handoff ticket for this conversation.")
     return ticket
 
 
 def _inbox_json(now: dt.datetime) -> Dict[str, Any]:
-    lists = service.inbox(db(), now)
-    profile = service.agent_profile(db(), g.user.username)
-    db().commit()
-    available = service.team_available(db(), _state()["hours"], now)
+    lists = queries.inbox(_uow(), now)
+    profile = agents.agent_profile(_uow(), g.user.username)
+    available = agents.team_available(_uow(), _state()["hours"], now)
 
-    def item(entry: service.InboxEntry) -> Dict[str, Any]:
+    def item(entry: queries.InboxEntry) -> Dict[str, Any]:
         record = entry.as_dict()
         record["url"] = url_for("agent.chat", conversation_id=entry.ticket.conversation_id)
         record["mine"] = record["claimed_by"] == g.user.username
@@ -145,7 +137,7 @@ def _waited(seconds: Any) -> str:
 
 @agent.route("/agent/")
 def inbox():
-    data = _inbox_json(service.utcnow())
+    data = _inbox_json(lifecycle.utcnow())
     if request.args.get("fragment"):
         # What agent.js swaps in every second: the lists only.
         return render_template("agent/_lists.html", data=data)
@@ -155,15 +147,13 @@ def inbox():
 
 @agent.route("/api/agent/inbox")
 def api_inbox():
-    return jsonify(_inbox_json(service.utcnow()))
+    return jsonify(_inbox_json(lifecycle.utcnow()))
 
 
 @agent.route("/agent/duty", methods=["POST"])
 def duty():
     on = request.form.get("on_duty") == "yes"
-    service.set_on_duty(db(), g.user.username, on)
-    AuditRepository(db()).record(g.user.username, "agent_on_duty" if on else "agent_off_duty")
-    db().commit()
+    agents.set_on_duty(_uow(), g.user.username, on)
     return _done("You are on duty: new chats come to you." if on else "You are off duty.",
                  url_for("agent.inbox"), on_duty=on)
 
@@ -171,11 +161,9 @@ def duty():
 @agent.route("/agent/name", methods=["POST"])
 def first_name():
     try:
-        profile = service.set_first_name(db(), g.user.username, request.form.get("first_name", ""))
-    except service.HandoffError as problem:
-        db().rollback()
+        profile = agents.set_first_name(_uow(), g.user.username, request.form.get("first_name", ""))
+    except lifecycle.HandoffError as problem:
         return _fail(str(problem), 400, url_for("agent.inbox"))
-    db().commit()
     return _done(f"Customers see you as {profile.first_name}.", url_for("agent.inbox"),
                  first_name=profile.first_name)
 
@@ -185,14 +173,14 @@ def first_name():
 @agent.route("/agent/chats/<conversation_id>")
 def chat(conversation_id: str):
     ticket = _active_ticket(conversation_id)
-    entry = service.entry(db(), ticket.id)
-    tracker = databases().tracker
-    messages = service.messages_after(tracker, conversation_id)
+    entry = queries.entry(_uow(), ticket.id)
+    events = databases().events
+    messages = queries.messages_after(events, conversation_id)
     return render_template(
         "agent/chat.html", entry=entry.as_dict(), ticket=ticket,
         mine=entry.details is not None and entry.details.claimed_by == g.user.username
         and ticket.status == CLAIMED,
-        messages=messages, last_id=service.last_event_id(tracker, conversation_id),
+        messages=messages, last_id=queries.last_event_id(events, conversation_id),
         errors=_catalogue_errors(), poll_ms=POLL_MS, active=ticket.status in ACTIVE_STATUSES,
     )
 
@@ -204,13 +192,13 @@ def api_messages(conversation_id: str):
         after = max(0, int(request.args.get("after", "0")))
     except ValueError:
         abort(400, "after must be an event id")
-    tracker = databases().tracker
-    entry = service.entry(db(), ticket.id)
+    events = databases().events
+    entry = queries.entry(_uow(), ticket.id)
     return jsonify({
         "ticket": entry.as_dict(),
         "mine": entry.details is not None and entry.details.claimed_by == g.user.username
         and ticket.status == CLAIMED,
-        "messages": service.messages_after(tracker, conversation_id, after),
+        "messages": queries.messages_after(events, conversation_id, after),
     })
 
 
@@ -230,14 +218,11 @@ def claim(conversation_id: str):
     if expected and expected != str(ticket.id):
         return _fail("This chat has a newer ticket; look again.", 409, url_for("agent.inbox"))
     try:
-        service.claim(db(), _api(), ticket.id, g.user.username)
-    except service.HandoffError as problem:
+        lifecycle.claim(_uow(), _api(), ticket.id, g.user.username)
+    except lifecycle.HandoffError as problem:
         return _fail(str(problem), 409, url_for("agent.inbox"))
     except RasaUnavailable as problem:
         return _rasa_failed(problem, conversation_id)
-    AuditRepository(db()).record(g.user.username, "handoff_claimed", conversation_id,
-                                 ticket=ticket.id)
-    db().commit()
     return _done(None, _chat_url(conversation_id), url=_chat_url(conversation_id))
 
 
@@ -245,8 +230,8 @@ def claim(conversation_id: str):
 def reply(conversation_id: str):
     ticket = _active_ticket(conversation_id)
     try:
-        service.reply(db(), _api(), ticket.id, g.user.username, request.form.get("text", ""))
-    except service.HandoffError as problem:
+        lifecycle.reply(_uow(), _api(), ticket.id, g.user.username, request.form.get("text", ""))
+    except lifecycle.HandoffError as problem:
         return _fail(str(problem), 409, _chat_url(conversation_id))
     except RasaUnavailable as problem:
         return _rasa_failed(problem, conversation_id)
@@ -257,14 +242,11 @@ def reply(conversation_id: str):
 def hand_back(conversation_id: str):
     ticket = _active_ticket(conversation_id)
     try:
-        service.hand_back(db(), _api(), ticket.id, g.user.username)
-    except service.HandoffError as problem:
+        lifecycle.hand_back(_uow(), _api(), ticket.id, g.user.username)
+    except lifecycle.HandoffError as problem:
         return _fail(str(problem), 409, _chat_url(conversation_id))
     except RasaUnavailable as problem:
         return _rasa_failed(problem, conversation_id)
-    AuditRepository(db()).record(g.user.username, "handoff_handed_back", conversation_id,
-                                 ticket=ticket.id)
-    db().commit()
     return _done("The assistant has the chat again.", url_for("agent.inbox"))
 
 
@@ -272,48 +254,12 @@ def hand_back(conversation_id: str):
 def resolve(conversation_id: str):
     ticket = _active_ticket(conversation_id)
     try:
-        service.resolve(
-            db(), _api(), ticket.id, g.user.username, request.form.get("note", ""),
+        lifecycle.resolve(
+            _uow(), _api(), ticket.id, g.user.username, request.form.get("note", ""),
             request.form.get("actual_error", ""), [intent for intent, _ in _catalogue_errors()],
         )
-    except service.HandoffError as problem:
+    except lifecycle.HandoffError as problem:
         return _fail(str(problem), 400, _chat_url(conversation_id))
     except RasaUnavailable as problem:
         return _rasa_failed(problem, conversation_id)
-    AuditRepository(db()).record(g.user.username, "handoff_resolved", conversation_id,
-                                 ticket=ticket.id, error=request.form.get("actual_error"))
-    db().commit()
     return _done(f"Ticket {ticket.id} resolved.", url_for("agent.inbox"))
-
-
-# -- the claim-timeout watcher (pages process)
-
-def watch_once(app: Flask, now: Optional[dt.datetime] = None) -> List[int]:
-    """One round: waiting chats past HANDOFF_CLAIM_TIMEOUT_SECONDS go to follow-up."""
-    state = app.extensions["agent_inbox"]
-    databases = app.extensions["console"]["databases"]
-    with databases.sessions() as session:
-        return service.time_out_waiting(
-            session, state["api"], state["hours"],
-            state["config"].handoff_claim_timeout_seconds, now)
-
-
-def start_watcher(app: Flask) -> threading.Thread:
-    import logging
-
-    log = logging.getLogger(__name__)
-
-    def loop() -> None:
-        while True:
-            time.sleep(WATCH_EVERY_SECONDS)
-            try:
-                moved = watch_once(app)
-                if moved:
-                    log.warning("No agent claimed ticket(s) %s in time: follow-up by e-mail",
-                                moved)
-            except Exception:  # noqa: BLE001 - the next round tries again
-                log.warning("claim-timeout check failed", exc_info=True)
-
-    thread = threading.Thread(target=loop, name="handoff-claim-timeout", daemon=True)
-    thread.start()
-    return thread

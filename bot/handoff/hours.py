@@ -1,4 +1,5 @@
-"""The support team's opening hours (HANDOFF_HOURS, HANDOFF_TIMEZONE).  Pure functions.
+"""The support team's opening hours (HANDOFF_HOURS, HANDOFF_TIMEZONE).  Pure functions,
+and ``opening_hours(config)``: the one place the setting is read.
 
     "mon-fri 08:00-17:00"                      weekdays, eight to five
     "mon-fri 08:00-17:00, sat 10:00-14:00"     several spans, comma-separated
@@ -10,9 +11,15 @@ A span may cross midnight ("fri 22:00-02:00" is open from Friday 22:00 to Saturd
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
 from dataclasses import dataclass
-from typing import List, Optional, Tuple
+from typing import TYPE_CHECKING, List, Optional, Tuple
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
+
+logger = logging.getLogger(__name__)
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DAY_NAMES = {
@@ -132,6 +139,25 @@ class OpeningHours:
             if opens <= now < closes:
                 return closes
         return None
+
+
+def opening_hours(config: "Settings", strict: bool = False) -> OpeningHours:
+    """HANDOFF_HOURS in HANDOFF_TIMEZONE, as every process reads them.
+
+    A process starting up is ``strict``: the pages process refuses hours it cannot read
+    (SystemExit with the reason), so `make run` says what is wrong at once.  The action
+    server is never strict, since it must answer the customer whatever the setting says:
+    there, hours that cannot be read mean support is closed ("never"), logged as an
+    error, so customers are told when to expect an answer and asked for an e-mail
+    address (follow-up) rather than left waiting for a person nobody knows is on duty.
+    """
+    try:
+        return OpeningHours.parse(config.handoff_hours, config.handoff_timezone)
+    except InvalidHours as problem:
+        if strict:
+            raise SystemExit(f"HANDOFF_HOURS: {problem}") from problem
+        logger.exception("HANDOFF_HOURS cannot be read; treating support as closed")
+        return OpeningHours.parse("never", config.handoff_timezone)
 
 
 def _zone(name: str) -> dt.tzinfo:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import random
 import statistics
 import sys
@@ -120,24 +119,23 @@ def check_stored(tracker_url: str, sent: Dict[str, List[str]]) -> Dict[str, int]
     """Read back from the tracker store: messages lost, conversations out of order,
     messages stored twice in a row (a request retried after a process died having saved
     it), and customer messages without an answer after them."""
+    from bot.storage.events import EventRepository
+
     engine = create_engine(tracker_url, future=True)
+    events = EventRepository(engine)
     lost = out_of_order = duplicated = unanswered = 0
-    with engine.connect() as connection:
-        for sender, messages in sent.items():
-            rows = connection.execute(
-                text("SELECT type_name, data FROM events WHERE sender_id = :s ORDER BY id"),
-                {"s": sender},
-            ).all()
-            stored = [json.loads(r.data).get("text") for r in rows if r.type_name == "user"]
-            once = [m for i, m in enumerate(stored) if i == 0 or stored[i - 1] != m]
-            duplicated += len(stored) - len(once)
-            lost += sum(1 for m in messages if m not in stored)
-            out_of_order += [m for m in once if m in messages] != [m for m in messages if m in once]
-            kinds = [r.type_name for r in rows if r.type_name in ("user", "bot")]
-            unanswered += sum(
-                1 for i, kind in enumerate(kinds)
-                if kind == "user" and (i + 1 == len(kinds) or kinds[i + 1] != "bot")
-            )
+    for sender, messages in sent.items():
+        rows = events.events_for(sender)
+        stored = [r.data.get("text") for r in rows if r.type_name == "user"]
+        once = [m for i, m in enumerate(stored) if i == 0 or stored[i - 1] != m]
+        duplicated += len(stored) - len(once)
+        lost += sum(1 for m in messages if m not in stored)
+        out_of_order += [m for m in once if m in messages] != [m for m in messages if m in once]
+        kinds = [r.type_name for r in rows if r.type_name in ("user", "bot")]
+        unanswered += sum(
+            1 for i, kind in enumerate(kinds)
+            if kind == "user" and (i + 1 == len(kinds) or kinds[i + 1] != "bot")
+        )
     engine.dispose()
     return {"lost": lost, "out_of_order": out_of_order, "duplicated": duplicated,
             "unanswered": unanswered}

@@ -16,7 +16,6 @@ afterwards.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import random
 import re
@@ -39,7 +38,6 @@ from bot.ops.manage import rebuild_summaries
 from bot.ops.sample_data import random_conversation
 from bot.privacy import mask_event
 from bot.storage.annotations import ConversationReview, ConversationTag
-from bot.storage.events import EVENTS
 from bot.storage.staff import StaffRepository
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
@@ -93,29 +91,17 @@ def seed(databases: Databases, count: int, rng: random.Random) -> Dict[str, obje
     """``count`` conversations over the last 90 days; returns figures about the seeding."""
     started = time.monotonic()
     now = time.time()
-    events_written = 0
     ids: List[str] = []
-    rows: List[dict] = []
-    with databases.tracker.begin() as connection:
+
+    def masked_events():
         for n in range(count):
             begin = now - rng.uniform(0, 90 * DAY)
             conversation = random_conversation(rng, begin, ticket_id=n + 1)
             ids.append(conversation.sender_id)
             for event in conversation.events:
-                masked = mask_event(event)
-                rows.append({
-                    "sender_id": conversation.sender_id, "type_name": masked["event"],
-                    "timestamp": masked["timestamp"],
-                    "intent_name": (masked.get("parse_data") or {}).get("intent", {}).get("name"),
-                    "action_name": masked.get("name"), "data": json.dumps(masked),
-                })
-            if len(rows) >= 5000:
-                connection.execute(EVENTS.insert(), rows)
-                events_written += len(rows)
-                rows = []
-        if rows:
-            connection.execute(EVENTS.insert(), rows)
-            events_written += len(rows)
+                yield conversation.sender_id, mask_event(event)
+
+    events_written = databases.events.add_all(masked_events(), 5000)
     seeded = time.monotonic() - started
 
     with databases.sessions() as session, session.begin():

@@ -11,18 +11,14 @@ deployment, after a change to what a summary holds, or after the database was do
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from typing import Optional
-
-from sqlalchemy import select, update
 
 from bot.console.databases import Databases
 from bot.privacy import mask_event
 from bot.settings import settings
 from bot.storage.conversations import SummaryWriter, summarise
-from bot.storage.events import EVENTS
 from bot.storage.migrate import upgrade
 
 
@@ -41,30 +37,7 @@ def rebuild_summaries(databases: Databases, out=sys.stdout) -> int:
 
 def mask_stored_events(databases: Databases, out=sys.stdout, batch: int = 2000) -> int:
     """Masks personal data in events written before the tracker store masked them."""
-    changed = 0
-    last_id = 0
-    with databases.tracker.connect() as connection:
-        while True:
-            rows = connection.execute(
-                select(EVENTS.c.id, EVENTS.c.data)
-                .where(EVENTS.c.id > last_id, EVENTS.c.type_name.in_(["user", "bot", "slot"]))
-                .order_by(EVENTS.c.id).limit(batch)
-            ).all()
-            if not rows:
-                break
-            for event_id, data in rows:
-                try:
-                    original = json.loads(data or "{}")
-                except ValueError:
-                    continue
-                masked = mask_event(original)
-                if masked != original:
-                    connection.execute(
-                        update(EVENTS).where(EVENTS.c.id == event_id).values(data=json.dumps(masked))
-                    )
-                    changed += 1
-            connection.commit()
-            last_id = rows[-1][0]
+    changed = databases.events.mask_stored(mask_event, batch)
     print(f"Masked {changed} stored events.", file=out)
     return changed
 

@@ -257,33 +257,21 @@ def store(databases, conversations, batch: int = 2000) -> int:
     ``databases`` is a bot.console.databases.Databases whose tracker database has Rasa's
     events table.  Returns how many events were written.
     """
-    import json
-
     from bot.privacy import mask_event
     from bot.storage.conversations import SummaryWriter, summarise
-    from bot.storage.events import EVENTS
 
-    rows, summaries, written = [], [], 0
-    with databases.tracker.begin() as connection:
+    summaries = []
+
+    def masked_events():
         for conversation in conversations:
             masked = [mask_event(event) for event in conversation.events]
             for event in masked:
-                rows.append({
-                    "sender_id": conversation.sender_id, "type_name": event["event"],
-                    "timestamp": event["timestamp"],
-                    "intent_name": (event.get("parse_data") or {}).get("intent", {}).get("name"),
-                    "action_name": event.get("name"), "data": json.dumps(event),
-                })
+                yield conversation.sender_id, event
             summary = summarise(conversation.sender_id, masked)
             if summary:
                 summaries.append(summary)
-            if len(rows) >= batch:
-                connection.execute(EVENTS.insert(), rows)
-                written += len(rows)
-                rows = []
-        if rows:
-            connection.execute(EVENTS.insert(), rows)
-            written += len(rows)
+
+    written = databases.events.add_all(masked_events(), batch)
     with databases.sessions() as session, session.begin():
         writer = SummaryWriter(session)
         for summary in summaries:

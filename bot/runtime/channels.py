@@ -155,35 +155,23 @@ class _HandoffLookup:
         self._tracker_engine = None
 
     def _status(self, conversation_id: str, with_messages: bool) -> Dict[str, Any]:
-        from bot.handoff.service import live_status
-        from bot.storage.tickets import ticket_repository
+        from bot.handoff.inbox import live_status
+        from bot.storage.unit_of_work import UnitOfWork
 
-        with ticket_repository(self.config.database_url).session() as session:
-            status = live_status(session, conversation_id)
+        status = live_status(UnitOfWork.for_database(self.config.database_url), conversation_id)
         if with_messages and status["state"] == "agent" and status.get("since"):
             status["messages"] = self._agent_messages(conversation_id, status["since"])
         status.pop("since", None)
         return status
 
     def _agent_messages(self, conversation_id: str, since: float) -> List[Dict[str, Any]]:
-        from sqlalchemy import select
-
         from bot.storage.database import make_engine
-        from bot.storage.events import EVENTS
+        from bot.storage.events import EventRepository
 
         if self._tracker_engine is None:
             self._tracker_engine = make_engine(self.config.tracker_store_url)
-        query = (
-            select(EVENTS.c.data)
-            .where(EVENTS.c.sender_id == conversation_id, EVENTS.c.type_name == "bot",
-                   EVENTS.c.timestamp >= since - 1)
-            .order_by(EVENTS.c.id.desc()).limit(50)
-        )
-        with self._tracker_engine.connect() as connection:
-            rows = connection.execute(query).all()
         messages = []
-        for (data,) in reversed(rows):
-            event = json.loads(data or "{}")
+        for event in EventRepository(self._tracker_engine).bot_events_since(conversation_id, since - 1):
             metadata = event.get("metadata") or {}
             if isinstance(metadata, dict) and metadata.get("agent"):
                 messages.append(agent_payload({**event, **metadata}))

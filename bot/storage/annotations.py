@@ -98,13 +98,18 @@ class AuditRepository:
         action: str,
         conversation_id: Optional[str] = None,
         **detail: Any,
-    ) -> None:
-        self.session.add(
-            AuditEvent(
-                at=now(), username=username, action=action,
-                conversation_id=conversation_id, detail=detail,
-            )
+    ) -> AuditEvent:
+        event = AuditEvent(
+            at=now(), username=username, action=action,
+            conversation_id=conversation_id, detail=detail,
         )
+        self.session.add(event)
+        return event
+
+    def remove(self, event_id: int) -> None:
+        """Only to undo a change that did not take effect after all (the handoff's "tell
+        Rasa or undo", bot/handoff/lifecycle.py): the log keeps what happened."""
+        self.session.execute(delete(AuditEvent).where(AuditEvent.id == event_id))
 
     def for_conversation(self, conversation_id: str) -> List[AuditEvent]:
         return list(

@@ -1,15 +1,23 @@
-"""Reading Rasa's tracker store (table ``events`` at TRACKER_STORE_URL).  Read-only.
+"""Rasa's tracker store (table ``events`` at TRACKER_STORE_URL): every read and write of
+it outside Rasa goes through ``EventRepository``.
 
-The table is Rasa's (rasa.core.tracker_store.SQLTrackerStore creates it); this module
-describes the columns it reads and never creates, alters or migrates it.
+The table is Rasa's (rasa.core.tracker_store.SQLTrackerStore creates it and writes the
+conversations); this module describes its columns and never creates, alters or migrates
+it.  Outside Rasa it is read, except for two writes: masking events stored before the
+tracker store masked them (``mask_stored``) and seeding sample and benchmark data
+(``add_all``).
+
+The repository takes the tracker store's engine, not a session: it is another database
+than the project's, no unit of work spans both, and each call is a connection (a
+streaming one for the long reads) of its own.
 """
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any, Dict, Iterator, List, Optional, Tuple
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
 
-from sqlalchemy import Column, Float, Integer, MetaData, String, Table, Text, func, select
+from sqlalchemy import Column, Float, Integer, MetaData, String, Table, Text, func, select, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
@@ -33,6 +41,16 @@ class StoredEvent:
     type_name: str
     timestamp: Optional[float]
     data: Dict[str, Any]
+
+
+def row_for(sender_id: str, event: Dict[str, Any]) -> Dict[str, Any]:
+    """The row Rasa's SQLTrackerStore writes for ``event`` of conversation ``sender_id``."""
+    return {
+        "sender_id": sender_id, "type_name": event["event"],
+        "timestamp": event["timestamp"],
+        "intent_name": (event.get("parse_data") or {}).get("intent", {}).get("name"),
+        "action_name": event.get("name"), "data": json.dumps(event),
+    }
 
 
 def _parse(data: Optional[str]) -> Dict[str, Any]:
@@ -93,3 +111,97 @@ class EventRepository:
                     events.append(_parse(data))
             if current is not None:
                 yield current, events
+
+    def messages_after(self, sender_id: str, after_id: int = 0, limit: int = 500) -> List[StoredEvent]:
+        """The conversation's ``user`` and ``bot`` events stored after event ``after_id``."""
+        query = (
+            select(EVENTS.c.id, EVENTS.c.type_name, EVENTS.c.timestamp, EVENTS.c.data)
+            .where(EVENTS.c.sender_id == sender_id, EVENTS.c.id > after_id,
+                   EVENTS.c.type_name.in_(["user", "bot"]))
+            .order_by(EVENTS.c.id)
+            .limit(limit)
+        )
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).all()
+        return [StoredEvent(r.id, r.type_name, r.timestamp, _parse(r.data)) for r in rows]
+
+    def last_id(self, sender_id: str) -> int:
+        """The id of the conversation's latest event (0: none)."""
+        with self.engine.connect() as conn:
+            return conn.execute(
+                select(func.max(EVENTS.c.id)).where(EVENTS.c.sender_id == sender_id)
+            ).scalar() or 0
+
+    def bot_events_since(self, sender_id: str, since: float, limit: int = 50) -> List[Dict[str, Any]]:
+        """The conversation's latest ``limit`` ``bot`` events from ``since`` on, oldest first."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(EVENTS.c.data)
+                .where(EVENTS.c.sender_id == sender_id, EVENTS.c.type_name == "bot",
+                       EVENTS.c.timestamp >= since)
+                .order_by(EVENTS.c.id.desc()).limit(limit)
+            ).all()
+        return [_parse(data) for (data,) in reversed(rows)]
+
+    def user_events_of(self, sender_ids: Sequence[str],
+                       batch: int = 500) -> Iterator[Tuple[str, Optional[float], Dict[str, Any]]]:
+        """(sender_id, timestamp, event) of the ``user`` events of these conversations, in
+        the order they were stored within each batch of ``batch`` conversations."""
+        ids = list(sender_ids)
+        with self.engine.connect() as conn:
+            for start in range(0, len(ids), batch):
+                rows = conn.execute(
+                    select(EVENTS.c.sender_id, EVENTS.c.timestamp, EVENTS.c.data)
+                    .where(EVENTS.c.sender_id.in_(ids[start:start + batch]))
+                    .where(EVENTS.c.type_name == "user")
+                    .order_by(EVENTS.c.id)
+                ).all()
+                for sender_id, timestamp, data in rows:
+                    yield sender_id, timestamp, _parse(data)
+
+    def mask_stored(self, mask: Callable[[Dict[str, Any]], Dict[str, Any]], batch: int = 2000) -> int:
+        """Rewrites the ``user``, ``bot`` and ``slot`` events that ``mask`` changes, one
+        transaction per ``batch`` events; events whose data is not JSON are left alone.
+        Returns how many it rewrote."""
+        changed = 0
+        last_id = 0
+        with self.engine.connect() as conn:
+            while True:
+                rows = conn.execute(
+                    select(EVENTS.c.id, EVENTS.c.data)
+                    .where(EVENTS.c.id > last_id, EVENTS.c.type_name.in_(["user", "bot", "slot"]))
+                    .order_by(EVENTS.c.id).limit(batch)
+                ).all()
+                if not rows:
+                    break
+                for event_id, data in rows:
+                    try:
+                        original = json.loads(data or "{}")
+                    except ValueError:
+                        continue
+                    masked = mask(original)
+                    if masked != original:
+                        conn.execute(
+                            update(EVENTS).where(EVENTS.c.id == event_id).values(data=json.dumps(masked))
+                        )
+                        changed += 1
+                conn.commit()
+                last_id = rows[-1][0]
+        return changed
+
+    def add_all(self, events: Iterable[Tuple[str, Dict[str, Any]]], batch: int = 5000) -> int:
+        """Stores (sender_id, event) pairs as Rasa would, in one transaction (sample and
+        benchmark data only: Rasa writes the real conversations).  Returns how many."""
+        written = 0
+        rows: List[Dict[str, Any]] = []
+        with self.engine.begin() as conn:
+            for sender_id, event in events:
+                rows.append(row_for(sender_id, event))
+                if len(rows) >= batch:
+                    conn.execute(EVENTS.insert(), rows)
+                    written += len(rows)
+                    rows = []
+            if rows:
+                conn.execute(EVENTS.insert(), rows)
+                written += len(rows)
+        return written

@@ -1,6 +1,6 @@
 """Handoff tickets: what a human needs to know when the assistant hands a chat over.
 
-A ticket's ``status`` (the live handoff's state machine is bot/handoff/service.py):
+A ticket's ``status`` (the live handoff's state machine is bot/handoff/lifecycle.py):
 
 - ``waiting``: agents are on duty; the assistant is paused and the chat waits in the
   agent inbox for someone to claim it;
@@ -14,9 +14,8 @@ A ticket's ``status`` (the live handoff's state machine is bot/handoff/service.p
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Sequence
 
 from sqlalchemy import (
     JSON,
@@ -28,12 +27,13 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    func,
     select,
+    update,
 )
+from sqlalchemy.orm import Session
 
-from bot.settings import settings
-from bot.storage.database import Base, make_engine, make_session_factory
-from bot.storage.migrate import ensure_schema
+from bot.storage.database import Base
 
 OPEN = "open"
 WAITING = "waiting"
@@ -108,24 +108,32 @@ class NewTicket:
 
 
 class TicketRepository:
-    """All reads and writes of handoff tickets; one short session per call."""
+    """All reads and writes of handoff tickets and their details, in the caller's session
+    (a unit of work, bot/storage/unit_of_work.py, owns the commit)."""
 
-    def __init__(self, database_url: str) -> None:
-        # The schema is Alembic's (bot/storage/migrations): brought to head once per process.
-        ensure_schema(database_url)
-        self.engine = make_engine(database_url)
-        self._sessions = make_session_factory(self.engine)
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self, ticket_id: int) -> Optional[HandoffTicket]:
+        """The ticket as it is in the database now (another process may have moved it)."""
+        ticket = self.session.get(HandoffTicket, ticket_id)
+        if ticket is not None:
+            self.session.refresh(ticket)
+        return ticket
+
+    def latest_for(self, conversation_id: str,
+                   statuses: Optional[Sequence[str]] = None) -> Optional[HandoffTicket]:
+        """The conversation's newest ticket (in one of ``statuses``, if given)."""
+        query = select(HandoffTicket).where(HandoffTicket.conversation_id == conversation_id)
+        if statuses is not None:
+            query = query.where(HandoffTicket.status.in_(list(statuses)))
+        return self.session.execute(
+            query.order_by(HandoffTicket.id.desc()).limit(1)
+        ).scalar_one_or_none()
 
     def open_ticket_for(self, conversation_id: str) -> Optional[HandoffTicket]:
         """The conversation's ticket that is not closed yet (waiting, claimed or open)."""
-        with self._sessions() as session:
-            return session.execute(
-                select(HandoffTicket)
-                .where(HandoffTicket.conversation_id == conversation_id)
-                .where(HandoffTicket.status.in_(ACTIVE_STATUSES))
-                .order_by(HandoffTicket.id.desc())
-                .limit(1)
-            ).scalar_one_or_none()
+        return self.latest_for(conversation_id, ACTIVE_STATUSES)
 
     def open_ticket(self, new: NewTicket, status: str = OPEN) -> HandoffTicket:
         """A new ticket: ``waiting`` for a live agent, or ``open`` for follow-up."""
@@ -141,62 +149,98 @@ class TicketRepository:
             status=status,
             created_at=now,
         )
-        with self._sessions() as session, session.begin():
-            session.add(ticket)
-            if status == OPEN:
-                session.flush()
-                session.add(TicketDetails(ticket_id=ticket.id, follow_up_at=now))
+        self.session.add(ticket)
+        self.session.flush()
+        if status == OPEN:
+            self.session.add(TicketDetails(ticket_id=ticket.id, follow_up_at=now))
         return ticket
 
-    def session(self):
-        """A new session on the project's database (use it as a context manager)."""
-        return self._sessions()
+    def tickets_for(self, conversation_id: str) -> List[HandoffTicket]:
+        return list(
+            self.session.execute(
+                select(HandoffTicket)
+                .where(HandoffTicket.conversation_id == conversation_id)
+                .order_by(HandoffTicket.id)
+            ).scalars()
+        )
 
-    def agents_on_duty(self) -> int:
-        """How many agents have switched themselves on duty."""
-        from sqlalchemy import func
+    def active(self, limit: int) -> List[HandoffTicket]:
+        """Unclosed tickets, oldest first."""
+        return list(self.session.execute(
+            select(HandoffTicket)
+            .where(HandoffTicket.status.in_(ACTIVE_STATUSES))
+            .order_by(HandoffTicket.created_at, HandoffTicket.id)
+            .limit(limit)
+        ).scalars())
 
-        with self._sessions() as session:
-            return session.execute(
-                select(func.count()).select_from(HandoffAgent).where(HandoffAgent.on_duty.is_(True))
-            ).scalar_one()
+    def waiting_since(self, cutoff: dt.datetime) -> List[HandoffTicket]:
+        """Tickets waiting for an agent since ``cutoff`` or longer."""
+        return list(self.session.execute(
+            select(HandoffTicket).where(HandoffTicket.status == WAITING,
+                                        HandoffTicket.created_at <= cutoff)
+        ).scalars())
+
+    def move(self, ticket_id: int, from_statuses: Sequence[str], to_status: str) -> bool:
+        """The conditional UPDATE every transition is (``... WHERE id = :id AND status IN
+        (...)``): True if this call changed the row.  Of two sessions moving the same
+        ticket at once, exactly one does."""
+        result = self.session.execute(
+            update(HandoffTicket)
+            .where(HandoffTicket.id == ticket_id, HandoffTicket.status.in_(list(from_statuses)))
+            .values(status=to_status)
+            .execution_options(synchronize_session=False)
+        )
+        return result.rowcount == 1
+
+    def details(self, ticket_id: int) -> Optional[TicketDetails]:
+        return self.session.get(TicketDetails, ticket_id)
+
+    def details_for(self, ticket_ids: Sequence[int]) -> Dict[int, TicketDetails]:
+        if not ticket_ids:
+            return {}
+        return {
+            d.ticket_id: d for d in self.session.execute(
+                select(TicketDetails).where(TicketDetails.ticket_id.in_(list(ticket_ids)))
+            ).scalars()
+        }
+
+    def details_to_write(self, ticket_id: int) -> TicketDetails:
+        """The ticket's details row, added if it has none yet."""
+        details = self.details(ticket_id)
+        if details is None:
+            details = TicketDetails(ticket_id=ticket_id)
+            self.session.add(details)
+        return details
+
+    def contact_email(self, ticket_id: int) -> Optional[str]:
+        details = self.details(ticket_id)
+        return details.contact_email if details else None
 
     def save_contact_email(self, conversation_id: str, email: str) -> Optional[HandoffTicket]:
         """Puts the customer's e-mail address on the conversation's unclosed ticket."""
-        with self._sessions() as session, session.begin():
-            ticket = session.execute(
-                select(HandoffTicket)
-                .where(HandoffTicket.conversation_id == conversation_id)
-                .where(HandoffTicket.status.in_(ACTIVE_STATUSES))
-                .order_by(HandoffTicket.id.desc())
-                .limit(1)
-            ).scalar_one_or_none()
-            if ticket is None:
-                return None
-            details = session.get(TicketDetails, ticket.id)
-            if details is None:
-                details = TicketDetails(ticket_id=ticket.id)
-                session.add(details)
-            details.contact_email = email
+        ticket = self.open_ticket_for(conversation_id)
+        if ticket is None:
+            return None
+        self.details_to_write(ticket.id).contact_email = email
         return ticket
 
-    def contact_email(self, ticket_id: int) -> Optional[str]:
-        with self._sessions() as session:
-            details = session.get(TicketDetails, ticket_id)
-            return details.contact_email if details else None
 
-    def tickets_for(self, conversation_id: str) -> List[HandoffTicket]:
-        with self._sessions() as session:
-            return list(
-                session.execute(
-                    select(HandoffTicket)
-                    .where(HandoffTicket.conversation_id == conversation_id)
-                    .order_by(HandoffTicket.id)
-                ).scalars()
-            )
+class AgentRepository:
+    """Agents' live-chat profiles (first name, duty switch), in the caller's session."""
 
+    def __init__(self, session: Session) -> None:
+        self.session = session
 
-@functools.lru_cache(maxsize=None)
-def ticket_repository(database_url: Optional[str] = None) -> TicketRepository:
-    """The process's repository, created on first use (never at import time)."""
-    return TicketRepository(database_url or settings().database_url)
+    def get(self, username: str) -> Optional[HandoffAgent]:
+        return self.session.get(HandoffAgent, username)
+
+    def add(self, profile: HandoffAgent) -> HandoffAgent:
+        self.session.add(profile)
+        self.session.flush()
+        return profile
+
+    def on_duty(self) -> int:
+        """How many agents have switched themselves on duty."""
+        return self.session.execute(
+            select(func.count()).select_from(HandoffAgent).where(HandoffAgent.on_duty.is_(True))
+        ).scalar_one()

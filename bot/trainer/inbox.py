@@ -12,7 +12,6 @@ are grouped; a decision applies to the whole group.  Messages with masked person
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import dataclass, field
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
@@ -22,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from bot.storage.annotations import ConversationTag
 from bot.storage.conversations import ConversationSummary
-from bot.storage.events import EVENTS
+from bot.storage.events import EventRepository
 from bot.trainer.datafile import Added, ExampleRefused, TrainingData, language_of
 from bot.catalogue.intents import FALLBACK_INTENT
 from bot.trainer.project import Project
@@ -136,36 +135,24 @@ class Inbox:
         return {r.conversation_id: (bool(r.escalated), bool(r.flagged), r.language) for r in rows}
 
     def _messages(self, candidates) -> Iterable[InboxMessage]:
-        ids = list(candidates)
-        with self.tracker.connect() as connection:
-            for start in range(0, len(ids), 500):
-                rows = connection.execute(
-                    select(EVENTS.c.sender_id, EVENTS.c.timestamp, EVENTS.c.data)
-                    .where(EVENTS.c.sender_id.in_(ids[start:start + 500]))
-                    .where(EVENTS.c.type_name == "user")
-                    .order_by(EVENTS.c.id)
-                ).all()
-                for sender_id, timestamp, data in rows:
-                    try:
-                        event = json.loads(data or "{}")
-                    except ValueError:
-                        continue
-                    text = one_line(event.get("text") or "")
-                    if not text or text.startswith("/") or len(text) > MAX_TEXT_CHARS:
-                        continue
-                    escalated, flagged, language = candidates[sender_id]
-                    predicted, confidence = _guess(event.get("parse_data") or {})
-                    reasons = []
-                    if (event.get("parse_data") or {}).get("intent", {}).get("name") == FALLBACK_INTENT:
-                        reasons.append("fell back")
-                    elif confidence is not None and confidence < self.threshold:
-                        reasons.append("low confidence")
-                    if escalated:
-                        reasons.append("escalated")
-                    if flagged:
-                        reasons.append("flagged")
-                    yield InboxMessage(sender_id, timestamp or event.get("timestamp") or 0.0, text,
-                                       language_of(text, language), predicted, confidence, reasons)
+        events = EventRepository(self.tracker)
+        for sender_id, timestamp, event in events.user_events_of(list(candidates)):
+            text = one_line(event.get("text") or "")
+            if not text or text.startswith("/") or len(text) > MAX_TEXT_CHARS:
+                continue
+            escalated, flagged, language = candidates[sender_id]
+            predicted, confidence = _guess(event.get("parse_data") or {})
+            reasons = []
+            if (event.get("parse_data") or {}).get("intent", {}).get("name") == FALLBACK_INTENT:
+                reasons.append("fell back")
+            elif confidence is not None and confidence < self.threshold:
+                reasons.append("low confidence")
+            if escalated:
+                reasons.append("escalated")
+            if flagged:
+                reasons.append("flagged")
+            yield InboxMessage(sender_id, timestamp or event.get("timestamp") or 0.0, text,
+                               language_of(text, language), predicted, confidence, reasons)
 
     def items(self, now: Optional[float] = None, limit_conversations: int = 2000) -> List[InboxItem]:
         now = now if now is not None else dt.datetime.now(dt.timezone.utc).timestamp()

@@ -9,7 +9,8 @@ from sqlalchemy import inspect, text
 from bot.storage import annotations, conversations, staff, tickets  # noqa: F401 (tables)
 from bot.storage.database import Base, make_engine
 from bot.storage.migrate import current_revision, downgrade, head_revision, upgrade
-from bot.storage.tickets import HandoffTicket, NewTicket, TicketRepository
+from bot.storage.tickets import HandoffTicket, NewTicket
+from bot.storage.unit_of_work import UnitOfWork
 
 PROJECT_TABLES = {
     "handoff_tickets", "staff_users", "conversation_summaries", "conversation_tags",
@@ -56,7 +57,7 @@ def test_the_models_match_the_migrations(database_url):
 
 
 def test_a_database_from_before_migrations_keeps_its_tickets(database_url):
-    # What TicketRepository did before there were migrations: create_all.
+    # What the ticket repository did before there were migrations: create_all.
     engine = make_engine(database_url)
     Base.metadata.create_all(engine, tables=[HandoffTicket.__table__])
     with engine.begin() as connection:
@@ -67,7 +68,8 @@ def test_a_database_from_before_migrations_keeps_its_tickets(database_url):
     engine.dispose()
     upgrade(database_url)
     assert revision(database_url) == head_revision()
-    assert [t.recent_messages for t in TicketRepository(database_url).tickets_for("old")] == [["hello"]]
+    with UnitOfWork.for_database(database_url) as uow:
+        assert [t.recent_messages for t in uow.tickets.tickets_for("old")] == [["hello"]]
 
 
 def test_processes_starting_together_migrate_once(database_url):
@@ -94,10 +96,12 @@ def test_processes_starting_together_migrate_once(database_url):
 
 def test_downgrade_and_upgrade_again(database_url):
     upgrade(database_url)
-    TicketRepository(database_url).open_ticket(NewTicket("c", "other", "en"))
+    with UnitOfWork.for_database(database_url) as uow:
+        uow.tickets.open_ticket(NewTicket("c", "other", "en"))
     downgrade(database_url, "0001_handoff_tickets")
     assert tables(database_url) == {"handoff_tickets", "alembic_version"}
-    assert len(TicketRepository(database_url).tickets_for("c")) == 1
+    with UnitOfWork.for_database(database_url) as uow:
+        assert len(uow.tickets.tickets_for("c")) == 1
     downgrade(database_url, "base")
     assert tables(database_url) == {"alembic_version"}
     upgrade(database_url)

@@ -91,13 +91,14 @@ def test_the_transcript_shows_what_the_assistant_saw_and_did(signed_in):
 
 
 def test_the_transcript_shows_escalations_and_tickets(signed_in):
-    from bot.storage.tickets import NewTicket, TicketRepository
+    from bot.storage.tickets import NewTicket
+    from bot.storage.unit_of_work import UnitOfWork
 
-    with signed_in.databases.sessions() as session:
-        url = str(session.get_bind().url.render_as_string(hide_password=False))
-    TicketRepository(url).open_ticket(NewTicket(
-        "conv-denied-sv-00002", "fix_did_not_work", "sv", detected_error="voucher_series_not_manual",
-        recent_messages=["Verifikationsserien är inte manuell (F)"]))
+    with UnitOfWork(signed_in.databases.sessions) as uow:
+        uow.tickets.open_ticket(NewTicket(
+            "conv-denied-sv-00002", "fix_did_not_work", "sv",
+            detected_error="voucher_series_not_manual",
+            recent_messages=["Verifikationsserien är inte manuell (F)"]))
     page = unescape(signed_in.get("/console/conversations/conv-denied-sv-00002").get_data(as_text=True))
     assert "Escalated to a person" in page
     assert "Handoff ticket" in page and "fix_did_not_work" in page

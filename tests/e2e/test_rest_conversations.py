@@ -1,11 +1,12 @@
 """Whole conversations through the REST channel, against the real servers and model."""
 
-from bot.storage.tickets import TicketRepository
+from bot.storage.unit_of_work import UnitOfWork
 from tests.e2e.conftest import buttons_of, dump
 
 
 def tickets_for(assistant, sender):
-    return TicketRepository(assistant.env_for_tests["DATABASE_URL"]).tickets_for(sender)
+    with UnitOfWork.for_database(assistant.env_for_tests["DATABASE_URL"]) as uow:
+        return uow.tickets.tickets_for(sender)
 
 
 def test_account_not_active_then_no_escalates_with_a_ticket(assistant, customer):

@@ -6,7 +6,7 @@ The customer is a real socket.io client (as the widget); agents use the console'
 interface over HTTP: they sign in, take forms' CSRF tokens and post the forms.  The
 opening hours are "always"; who is on duty is each test's business (``duty``).  The
 claim timeout is off in this assistant: tests run the watcher's round themselves
-(bot/console/agent_views.watch_once does the same on a timer in the pages process).
+(bot/handoff/watcher.py does the same on a timer in the pages process).
 """
 from __future__ import annotations
 

@@ -12,9 +12,11 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.escalation import ActionEscalate
 from actions.handoff import ValidateEmailForm, find_email
-from bot.handoff import service
+from bot.handoff import agents
 from bot.storage.database import make_engine, make_session_factory
-from bot.storage.tickets import CLAIMED, OPEN, WAITING, HandoffTicket, ticket_repository
+from bot.storage.tickets import CLAIMED, OPEN, WAITING, HandoffTicket
+from bot.storage.unit_of_work import UnitOfWork
+from tests.test_actions import Tickets
 from tests.trackers import make_tracker, user_event
 
 
@@ -22,14 +24,12 @@ from tests.trackers import make_tracker, user_event
 def tickets(database_url, monkeypatch):
     monkeypatch.setenv("DATABASE_URL", database_url)
     monkeypatch.setenv("HANDOFF_HOURS", "always")
-    return ticket_repository(database_url)
+    return Tickets(database_url)
 
 
 def on_duty(url: str, username: str = "anna") -> None:
     engine = make_engine(url)
-    with make_session_factory(engine)() as session:
-        service.set_on_duty(session, username, True)
-        session.commit()
+    agents.set_on_duty(UnitOfWork(make_session_factory(engine)), username, True)
     engine.dispose()
 
 

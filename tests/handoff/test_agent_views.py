@@ -4,7 +4,8 @@ from __future__ import annotations
 import pytest
 
 from bot.console.databases import Databases
-from bot.storage.tickets import CLAIMED, OPEN, HandoffTicket, NewTicket, TicketRepository
+from bot.storage.tickets import CLAIMED, OPEN, HandoffTicket, NewTicket
+from bot.storage.unit_of_work import UnitOfWork
 from tests.console.conftest import create_events_table, make_console
 from tests.handoff.test_service import RecordingApi
 
@@ -34,12 +35,12 @@ def console(database_url, tmp_path):
 
 
 def ticket(console, status: str = "waiting", conversation: str = CONVERSATION) -> HandoffTicket:
-    url = str(console.databases.project.url.render_as_string(hide_password=False))
-    return TicketRepository(url).open_ticket(NewTicket(
-        conversation_id=conversation, reason="customer_asked", language="en",
-        detected_error="period_closed", extracted_values={"period_date": "2024-12-31"},
-        steps_given=["period_closed"], recent_messages=["the period is closed <b>x</b>"],
-    ), status=status)
+    with UnitOfWork(console.databases.sessions) as uow:
+        return uow.tickets.open_ticket(NewTicket(
+            conversation_id=conversation, reason="customer_asked", language="en",
+            detected_error="period_closed", extracted_values={"period_date": "2024-12-31"},
+            steps_given=["period_closed"], recent_messages=["the period is closed <b>x</b>"],
+        ), status=status)
 
 
 def test_any_signed_in_staff_user_sees_the_inbox(console):
@@ -70,6 +71,17 @@ def test_the_inbox_as_json_and_as_the_polled_fragment(console):
     assert entry["detected_error"] == "period_closed" and entry["language"] == "en"
     fragment = console.get("/console/agent/?fragment=1").get_data(as_text=True)
     assert "<html" not in fragment and f"Claim case {waiting.id}" in fragment
+
+
+def test_unreadable_hours_stop_the_pages_process_at_start_up(database_url, tmp_path):
+    # The pages process says what is wrong at once; the action server, which must answer
+    # the customer anyway, treats such hours as closed (tests/handoff/test_hours.py).
+    tracker = f"sqlite:///{tmp_path / 'tracker.db'}"
+    create_events_table(tracker)
+    databases = Databases.open(database_url, tracker)
+    with pytest.raises(SystemExit, match="HANDOFF_HOURS"):
+        make_console(databases, HANDOFF_HOURS="weekdays, mostly")
+    databases.dispose()
 
 
 def test_duty_and_name(console):
@@ -167,12 +179,16 @@ def test_unknown_conversations_are_404(console):
 
 
 def test_the_watcher_round_moves_unclaimed_chats(console):
-    from bot.console.agent_views import watch_once
     import datetime as dt
+
+    from bot.handoff.hours import OpeningHours
+    from bot.handoff.watcher import ClaimTimeoutWatcher
 
     waiting = ticket(console)
     later = dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=1)
-    assert watch_once(console.app, later) == [waiting.id]
+    watcher = ClaimTimeoutWatcher(UnitOfWork(console.databases.sessions), console.api,
+                                  OpeningHours.parse("always"), 180)
+    assert watcher.round(later) == [waiting.id]
     with console.databases.sessions() as session:
         assert session.get(HandoffTicket, waiting.id).status == OPEN
     assert console.api.calls[-1][1][0]["event"] == "resume"

@@ -62,3 +62,19 @@ def test_when_to_expect_an_answer(moment, language, expected):
 def test_when_always_open():
     assert expected_answer(OpeningHours.parse("always", ZONE), at(6, 3), "en") == \
         "as soon as someone is free"
+
+
+def test_unreadable_hours_mean_support_is_closed_where_the_customer_must_be_answered(caplog):
+    # One reader (bot/handoff/hours.opening_hours): the action server then opens follow-up
+    # tickets; nobody waits for a person.  Only a process starting up is strict.
+    from bot.handoff.hours import opening_hours
+    from bot.settings import settings
+
+    hours = opening_hours(settings({"HANDOFF_HOURS": "weekdays, mostly",
+                                    "HANDOFF_TIMEZONE": ZONE}))
+    assert not any(hours.is_open(at(day, 12)) for day in range(7))
+    assert hours.next_opening(at(0, 12)) is None
+    assert "HANDOFF_HOURS cannot be read" in caplog.text
+    readable = opening_hours(settings({"HANDOFF_HOURS": "mon-fri 08:00-17:00",
+                                       "HANDOFF_TIMEZONE": ZONE}))
+    assert readable == WEEKDAYS

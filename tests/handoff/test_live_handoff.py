@@ -152,10 +152,10 @@ async def test_claim_talk_both_ways_reconnect_hand_back_and_resolve(live, on_dut
     data = anna.messages(conversation)["ticket"]
     assert data["status"] == "resolved"
     assert waiting_entry(anna, conversation, "claimed") is None
-    from bot.storage.tickets import TicketDetails, ticket_repository
+    from bot.storage.unit_of_work import UnitOfWork
 
-    with ticket_repository(live.database_url).session() as session:
-        details = session.get(TicketDetails, data["id"])
+    with UnitOfWork.for_database(live.database_url) as uow:
+        details = uow.tickets.details(data["id"])
         assert details.resolution_note == "The year 2024 was locked; unlocked it."
         assert details.resolved_error == "period_closed" and details.closed_by == "anna.svensson"
     await customer.say("thanks!")
@@ -235,19 +235,19 @@ async def test_off_duty_anything_but_an_address_is_answered_as_usual(live, off_d
 
 
 async def test_nobody_claims_in_time(live, on_duty: Agent):
-    from bot.console.agent_views import watch_once  # noqa: F401 (what the pages process runs)
+    from bot.handoff.watcher import ClaimTimeoutWatcher  # noqa: F401 (what the pages process runs)
     from bot.handoff.hours import OpeningHours
     from bot.handoff.rasa_api import RasaApi
-    from bot.handoff.service import time_out_waiting
-    from bot.storage.tickets import ticket_repository
+    from bot.handoff.lifecycle import time_out_waiting
+    from bot.storage.unit_of_work import UnitOfWork
 
     customer = await Customer().connect()
     await escalate(customer, "join this chat")
     conversation = customer.session_id
     assert await wait_for(lambda: waiting_entry(on_duty, conversation), timeout=2, every=0.1)
     api = RasaApi(f"http://127.0.0.1:{live.env['RASA_PORT']}", live.env["RASA_API_TOKEN"])
-    with ticket_repository(live.database_url).session() as session:
-        moved = time_out_waiting(session, api, OpeningHours.parse("always"), timeout_seconds=0)
+    moved = time_out_waiting(UnitOfWork.for_database(live.database_url), api,
+                             OpeningHours.parse("always"), timeout_seconds=0)
     entry = waiting_entry(on_duty, conversation, "open")
     assert entry and entry["id"] in moved
     messages = await customer.read_until("e-mail address")

@@ -1,4 +1,5 @@
-"""The handoff state machine on SQLite and PostgreSQL, with Rasa's API recorded."""
+"""The handoff state machine (bot/handoff/lifecycle.py), the inbox's queries and the agents'
+profiles on SQLite and PostgreSQL, with Rasa's API recorded."""
 from __future__ import annotations
 
 import datetime as dt
@@ -6,10 +7,12 @@ import threading
 from typing import List
 
 import pytest
+from sqlalchemy.exc import IntegrityError
 
-from bot.handoff import service
+from bot.handoff import agents, inbox, lifecycle
 from bot.handoff.hours import OpeningHours
 from bot.handoff.rasa_api import RasaUnavailable
+from bot.storage.annotations import AuditRepository
 from bot.storage.database import make_engine, make_session_factory
 from bot.storage.migrate import upgrade
 from bot.storage.tickets import (
@@ -21,8 +24,8 @@ from bot.storage.tickets import (
     HandoffTicket,
     NewTicket,
     TicketDetails,
-    TicketRepository,
 )
+from bot.storage.unit_of_work import UnitOfWork
 
 ERRORS = ["account_not_active", "period_closed"]
 
@@ -56,11 +59,12 @@ def db(database_url):
 
 def new_ticket(url: str, status: str = WAITING, conversation: str = "conv-handoff-0000001",
                language: str = "en") -> HandoffTicket:
-    return TicketRepository(url).open_ticket(NewTicket(
-        conversation_id=conversation, reason="fix_did_not_work", language=language,
-        detected_error="account_not_active", extracted_values={"account": "1930"},
-        steps_given=["account_not_active"], recent_messages=["account 1930 is not active"],
-    ), status=status)
+    with UnitOfWork.for_database(url) as uow:
+        return uow.tickets.open_ticket(NewTicket(
+            conversation_id=conversation, reason="fix_did_not_work", language=language,
+            detected_error="account_not_active", extracted_values={"account": "1930"},
+            steps_given=["account_not_active"], recent_messages=["account 1930 is not active"],
+        ), status=status)
 
 
 def test_claim_pauses_and_announces_the_agent_by_first_name(db):
@@ -68,9 +72,8 @@ def test_claim_pauses_and_announces_the_agent_by_first_name(db):
     ticket = new_ticket(url, language="sv")
     api = RecordingApi()
     with sessions() as session:
-        service.set_first_name(session, "anna.svensson", "Anna")
-        session.commit()
-        claimed = service.claim(session, api, ticket.id, "anna.svensson")
+        agents.set_first_name(UnitOfWork(sessions), "anna.svensson", "Anna")
+        claimed = lifecycle.claim(UnitOfWork(sessions), api, ticket.id, "anna.svensson")
         assert claimed.status == CLAIMED
         details = session.get(TicketDetails, ticket.id)
         assert (details.claimed_by, details.agent_name) == ("anna.svensson", "Anna")
@@ -88,8 +91,8 @@ def test_only_waiting_and_open_tickets_can_be_claimed(db, status):
     with sessions() as session:
         session.get(HandoffTicket, ticket.id).status = status
         session.commit()
-        with pytest.raises(service.HandoffError):
-            service.claim(session, RecordingApi(), ticket.id, "anna")
+        with pytest.raises(lifecycle.HandoffError):
+            lifecycle.claim(UnitOfWork(sessions), RecordingApi(), ticket.id, "anna")
 
 
 def test_two_agents_claiming_at_once_exactly_one_wins(db):
@@ -101,13 +104,13 @@ def test_two_agents_claiming_at_once_exactly_one_wins(db):
         outcome = {}
 
         def claim(username):
-            with sessions() as session:
-                barrier.wait()
-                try:
-                    service.claim(session, api, ticket.id, username)
-                    outcome[username] = "won"
-                except service.HandoffError as problem:
-                    outcome[username] = str(problem)
+            uow = UnitOfWork(sessions)
+            barrier.wait()
+            try:
+                lifecycle.claim(uow, api, ticket.id, username)
+                outcome[username] = "won"
+            except lifecycle.HandoffError as problem:
+                outcome[username] = str(problem)
 
         threads = [threading.Thread(target=claim, args=(name,)) for name in ("anna", "bertil")]
         for thread in threads:
@@ -130,28 +133,86 @@ def test_a_claim_rasa_did_not_take_is_undone(db):
     ticket = new_ticket(url)
     with sessions() as session:
         with pytest.raises(RasaUnavailable):
-            service.claim(session, RecordingApi(fail=True), ticket.id, "anna")
+            lifecycle.claim(UnitOfWork(sessions), RecordingApi(fail=True), ticket.id, "anna")
     with sessions() as session:
         assert session.get(HandoffTicket, ticket.id).status == WAITING
-        service.claim(session, RecordingApi(), ticket.id, "bertil")  # claimable again
+        # The claim's audit row went with it: the log shows only what happened.
+        assert AuditRepository(session).for_conversation(ticket.conversation_id) == []
+        lifecycle.claim(UnitOfWork(sessions), RecordingApi(), ticket.id, "bertil")  # claimable again
+    with sessions() as session:
+        assert [(e.username, e.action) for e in AuditRepository(session).for_conversation(
+            ticket.conversation_id)] == [("bertil", "handoff_claimed")]
+
+
+def test_a_transition_and_its_audit_row_are_one_transaction(db, monkeypatch):
+    url, sessions = db
+    ticket = new_ticket(url)
+    record = AuditRepository.record
+
+    def broken_record(self, username, action, *args, **detail):
+        return record(self, None, action, *args, **detail)  # username is NOT NULL
+
+    monkeypatch.setattr(AuditRepository, "record", broken_record)
+    api = RecordingApi()
+    with pytest.raises(IntegrityError):
+        lifecycle.claim(UnitOfWork(sessions), api, ticket.id, "anna")
+    with sessions() as session:
+        assert session.get(HandoffTicket, ticket.id).status == WAITING
+        assert session.get(TicketDetails, ticket.id) is None
+        assert AuditRepository(session).for_conversation(ticket.conversation_id) == []
+    assert api.calls == []  # the customer saw nothing either
+
+
+@pytest.mark.parametrize("step, status", [
+    ("hand_back", WAITING), ("hand_back", OPEN), ("time_out", CLAIMED), ("time_out", OPEN),
+    ("claim", CLAIMED), ("claim", RESOLVED), ("resolve", WAITING), ("resolve", HANDED_BACK),
+    ("reopen", RESOLVED),
+])
+def test_the_state_machine_refuses_a_step_it_has_no_arrow_for(db, step, status):
+    url, sessions = db
+    ticket = new_ticket(url)
+    with sessions() as session:
+        session.get(HandoffTicket, ticket.id).status = status
+        session.commit()
+    uow = UnitOfWork(sessions)
+    with pytest.raises(lifecycle.TransitionNotAllowed):
+        with uow:
+            lifecycle.transition(uow, ticket.id, step, status)
+    with sessions() as session:
+        assert session.get(HandoffTicket, ticket.id).status == status
+
+
+def test_every_arrow_of_the_state_machine_moves_the_ticket_once(db):
+    url, sessions = db
+    for step, (sources, target) in lifecycle.TRANSITIONS.items():
+        for source in sources:
+            ticket = new_ticket(url, conversation=f"conv-{step}-{source}")
+            with sessions() as session:
+                session.get(HandoffTicket, ticket.id).status = source
+                session.commit()
+            uow = UnitOfWork(sessions)
+            with uow:
+                assert lifecycle.transition(uow, ticket.id, step, source)
+            with uow:
+                assert not lifecycle.transition(uow, ticket.id, step, source)  # moved already
+                assert uow.tickets.get(ticket.id).status == target
 
 
 def test_only_the_owner_writes_and_hands_back(db):
     url, sessions = db
     ticket = new_ticket(url)
     api = RecordingApi()
-    with sessions() as session:
-        service.claim(session, api, ticket.id, "anna")
-    with sessions() as session:
-        with pytest.raises(service.HandoffError):
-            service.reply(session, api, ticket.id, "bertil", "hello")
-        with pytest.raises(service.HandoffError):
-            service.hand_back(session, api, ticket.id, "bertil")
-        with pytest.raises(service.HandoffError):
-            service.reply(session, api, ticket.id, "anna", "   ")
-        with pytest.raises(service.HandoffError):
-            service.reply(session, api, ticket.id, "anna", "x" * 4001)
-        service.reply(session, api, ticket.id, "anna", "Which year is it in?")
+    uow = UnitOfWork(sessions)
+    lifecycle.claim(uow, api, ticket.id, "anna")
+    with pytest.raises(lifecycle.HandoffError):
+        lifecycle.reply(uow, api, ticket.id, "bertil", "hello")
+    with pytest.raises(lifecycle.HandoffError):
+        lifecycle.hand_back(uow, api, ticket.id, "bertil")
+    with pytest.raises(lifecycle.HandoffError):
+        lifecycle.reply(uow, api, ticket.id, "anna", "   ")
+    with pytest.raises(lifecycle.HandoffError):
+        lifecycle.reply(uow, api, ticket.id, "anna", "x" * 4001)
+    lifecycle.reply(uow, api, ticket.id, "anna", "Which year is it in?")
     _, [pause, event] = api.calls[-1]
     assert pause["event"] == "pause"
     assert event["event"] == "bot" and event["text"] == "Which year is it in?"
@@ -163,8 +224,8 @@ def test_hand_back_resumes_and_the_assistant_says_so(db):
     ticket = new_ticket(url)
     api = RecordingApi()
     with sessions() as session:
-        service.claim(session, api, ticket.id, "anna")
-        assert service.hand_back(session, api, ticket.id, "anna").status == HANDED_BACK
+        lifecycle.claim(UnitOfWork(sessions), api, ticket.id, "anna")
+        assert lifecycle.hand_back(UnitOfWork(sessions), api, ticket.id, "anna").status == HANDED_BACK
     events = api.calls[-1][1]
     assert [e["event"] for e in events] == ["resume", "active_loop", "slot", "action", "bot", "action"]
     assert events[3]["name"] == "utter_handed_back" and events[-1]["name"] == "action_listen"
@@ -179,9 +240,9 @@ def test_a_hand_back_rasa_did_not_take_leaves_the_chat_with_the_agent(db):
     url, sessions = db
     ticket = new_ticket(url)
     with sessions() as session:
-        service.claim(session, RecordingApi(), ticket.id, "anna")
+        lifecycle.claim(UnitOfWork(sessions), RecordingApi(), ticket.id, "anna")
         with pytest.raises(RasaUnavailable):
-            service.hand_back(session, RecordingApi(fail=True), ticket.id, "anna")
+            lifecycle.hand_back(UnitOfWork(sessions), RecordingApi(fail=True), ticket.id, "anna")
     with sessions() as session:
         assert session.get(HandoffTicket, ticket.id).status == CLAIMED
 
@@ -191,11 +252,11 @@ def test_resolve_needs_a_note_and_the_real_error(db):
     ticket = new_ticket(url)
     api = RecordingApi()
     with sessions() as session:
-        service.claim(session, api, ticket.id, "anna")
+        lifecycle.claim(UnitOfWork(sessions), api, ticket.id, "anna")
         for note, error in (("", "period_closed"), ("fixed", "nonsense"), ("fixed", "")):
-            with pytest.raises(service.HandoffError):
-                service.resolve(session, api, ticket.id, "anna", note, error, ERRORS)
-        resolved = service.resolve(session, api, ticket.id, "anna",
+            with pytest.raises(lifecycle.HandoffError):
+                lifecycle.resolve(UnitOfWork(sessions), api, ticket.id, "anna", note, error, ERRORS)
+        resolved = lifecycle.resolve(UnitOfWork(sessions), api, ticket.id, "anna",
                                    "Period was locked; mail me at a@b.se", "period_closed", ERRORS)
         assert resolved.status == RESOLVED
         details = session.get(TicketDetails, ticket.id)
@@ -208,11 +269,11 @@ def test_an_open_follow_up_resolves_without_touching_the_conversation(db):
     url, sessions = db
     ticket = new_ticket(url, status=OPEN)
     api = RecordingApi()
-    with sessions() as session:
-        with pytest.raises(service.HandoffError):  # a waiting chat is claimed first
-            service.resolve(session, api, new_ticket(url, conversation="conv-other-00000001").id,
-                            "anna", "x", "other", ERRORS)
-        service.resolve(session, api, ticket.id, "anna", "Answered by e-mail.", "other", ERRORS)
+    uow = UnitOfWork(sessions)
+    with pytest.raises(lifecycle.HandoffError):  # a waiting chat is claimed first
+        lifecycle.resolve(uow, api, new_ticket(url, conversation="conv-other-00000001").id,
+                        "anna", "x", "other", ERRORS)
+    lifecycle.resolve(uow, api, ticket.id, "anna", "Answered by e-mail.", "other", ERRORS)
     assert api.calls == []
 
 
@@ -230,9 +291,9 @@ def test_unclaimed_chats_time_out_to_follow_up_once(db):
     barrier = threading.Barrier(2)
 
     def watcher():
-        with sessions() as session:
-            barrier.wait()
-            moved.extend(service.time_out_waiting(session, api, hours, 180))
+        uow = UnitOfWork(sessions)
+        barrier.wait()
+        moved.extend(lifecycle.time_out_waiting(uow, api, hours, 180))
 
     threads = [threading.Thread(target=watcher) for _ in range(2)]
     for thread in threads:
@@ -256,7 +317,7 @@ def test_unclaimed_chats_time_out_to_follow_up_once(db):
 
 
 def test_follow_up_tells_when_to_expect_an_answer():
-    events = service.follow_up_events("en", "on Monday after 08:00")
+    events = lifecycle.follow_up_events("en", "on Monday after 08:00")
     ask = [e for e in events if e["event"] == "bot"][-1]["text"]
     assert "you can expect an answer on Monday after 08:00" in ask
 
@@ -266,9 +327,9 @@ def test_inbox_groups_and_times_tickets(db):
     waiting = new_ticket(url, conversation="conv-wait-000000001")
     follow_up = new_ticket(url, status=OPEN, conversation="conv-open-000000001")
     claimed = new_ticket(url, conversation="conv-mine-000000001")
-    with sessions() as session:
-        service.claim(session, RecordingApi(), claimed.id, "anna")
-        lists = service.inbox(session, dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=90))
+    uow = UnitOfWork(sessions)
+    lifecycle.claim(uow, RecordingApi(), claimed.id, "anna")
+    lists = inbox.inbox(uow, dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=90))
     assert [e.ticket.id for e in lists[WAITING]] == [waiting.id]
     assert [e.ticket.id for e in lists[OPEN]] == [follow_up.id]
     [mine] = lists[CLAIMED]
@@ -282,26 +343,26 @@ def test_inbox_groups_and_times_tickets(db):
 def test_the_widget_learns_who_has_the_chat(db):
     url, sessions = db
     ticket = new_ticket(url)
-    with sessions() as session:
-        assert service.live_status(session, ticket.conversation_id)["state"] == "waiting"
-        assert service.live_status(session, "conv-nobody-0000001") == {"state": "assistant"}
-        service.claim(session, RecordingApi(), ticket.id, "anna")
-        status = service.live_status(session, ticket.conversation_id)
+    uow = UnitOfWork(sessions)
+    assert inbox.live_status(uow, ticket.conversation_id)["state"] == "waiting"
+    assert inbox.live_status(uow, "conv-nobody-0000001") == {"state": "assistant"}
+    lifecycle.claim(uow, RecordingApi(), ticket.id, "anna")
+    status = inbox.live_status(uow, ticket.conversation_id)
     assert status["state"] == "agent" and status["agent"] == "Anna" and status["since"] > 0
 
 
 def test_duty_switch_and_first_names(db):
     _, sessions = db
-    with sessions() as session:
-        assert service.agent_profile(session, "karl-johan.berg").first_name == "Karl"
-        assert service.agents_on_duty(session) == 0
-        service.set_on_duty(session, "anna", True)
-        assert service.agents_on_duty(session) == 1
-        always = OpeningHours.parse("always")
-        assert service.team_available(session, always)
-        assert not service.team_available(session, OpeningHours.parse("never"))
-        for good in ("Anna", "Anna-Karin", "Åsa", "Mary Ann"):
-            assert service.set_first_name(session, "anna", good).first_name == good
-        for bad in ("", "A1", "<b>", "x" * 40, "Anna!"):
-            with pytest.raises(service.HandoffError):
-                service.set_first_name(session, "anna", bad)
+    uow = UnitOfWork(sessions)
+    assert agents.agent_profile(uow, "karl-johan.berg").first_name == "Karl"
+    assert agents.agents_on_duty(uow) == 0
+    agents.set_on_duty(uow, "anna", True)
+    assert agents.agents_on_duty(uow) == 1
+    always = OpeningHours.parse("always")
+    assert agents.team_available(uow, always)
+    assert not agents.team_available(uow, OpeningHours.parse("never"))
+    for good in ("Anna", "Anna-Karin", "Åsa", "Mary Ann"):
+        assert agents.set_first_name(uow, "anna", good).first_name == good
+    for bad in ("", "A1", "<b>", "x" * 40, "Anna!"):
+        with pytest.raises(lifecycle.HandoffError):
+            agents.set_first_name(uow, "anna", bad)

@@ -1,0 +1,320 @@
+"""A handoff ticket's life, from escalation to close: the live handoff's state machine.
+
+    escalate ──(agents on duty)──▶ waiting ──claim──▶ claimed ──hand back──▶ handed_back
+        │                            │                   └────resolve─────▶ resolved
+        │                     (nobody claims it in time: time out)
+        └──(off duty)──────────────▶ open ◀┘   (claim: ▶ claimed; resolve: ▶ resolved)
+
+The arrows are ``TRANSITIONS``, stated once; a step without an arrow is refused
+(``TransitionNotAllowed``).  The action server escalates (actions/escalation.py) and
+stores the customer's e-mail address (actions/handoff.py); the agent inbox
+(bot/console/agent_views.py) claims, replies, hands back and resolves; the claim-timeout
+watcher (bot/handoff/watcher.py) times out.  They all only translate what happens here
+into messages, events and HTTP.
+
+Every step takes a unit of work (bot/storage/unit_of_work.py) and plain values, and
+raises ``HandoffError`` with words for the agent.  Every transition is one conditional
+UPDATE (``... WHERE id = :id AND status IN (...)``): of two agents claiming at once,
+exactly one changes the row; the other is told that someone else has it.  The change and
+its audit row are one transaction.  When the conversation itself must change (pause,
+resume, a message), Rasa's HTTP API is called after that transaction committed; if Rasa
+does not take it, the status moves back and the audit row goes (one transaction again),
+so the ticket never claims something the customer did not see.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import time
+from dataclasses import dataclass
+from typing import Any, Dict, List, Optional, Sequence, Tuple
+
+from bot.handoff.agents import profile_in
+from bot.handoff.errors import HandoffError, TransitionNotAllowed
+from bot.handoff.hours import OpeningHours, expected_answer
+from bot.handoff.rasa_api import RasaApi, action_event, bot_event, utterance
+from bot.handoff.responses import render
+from bot.storage.annotations import AuditEvent
+from bot.storage.tickets import (
+    CLAIMED,
+    HANDED_BACK,
+    OPEN,
+    RESOLVED,
+    WAITING,
+    HandoffTicket,
+    NewTicket,
+    TicketDetails,
+)
+from bot.storage.unit_of_work import UnitOfWork
+
+__all__ = ["HandoffError", "TransitionNotAllowed", "TRANSITIONS", "Escalation", "escalate",
+           "save_contact_email", "claim", "reply", "hand_back", "resolve", "time_out_waiting",
+           "follow_up_events"]
+
+MAX_REPLY_CHARS = 4000
+MAX_NOTE_CHARS = 4000
+
+# step: (the statuses it starts from, the status it ends in).  A new ticket starts in
+# ``waiting`` when the team is on duty, else in ``open`` (``escalate``).
+TRANSITIONS: Dict[str, Tuple[Tuple[str, ...], str]] = {
+    "claim": ((WAITING, OPEN), CLAIMED),
+    "time_out": ((WAITING,), OPEN),
+    "hand_back": ((CLAIMED,), HANDED_BACK),
+    "resolve": ((CLAIMED, OPEN), RESOLVED),
+}
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def allowed(step: str, from_status: str) -> bool:
+    return step in TRANSITIONS and from_status in TRANSITIONS[step][0]
+
+
+def transition(uow: UnitOfWork, ticket_id: int, step: str, from_status: str) -> bool:
+    """Moves the ticket along ``step`` if it is still ``from_status``: True if this call
+    changed the row (False: someone else moved it first).  Refuses a step the state
+    machine has no arrow for."""
+    if not allowed(step, from_status):
+        raise TransitionNotAllowed(f"A ticket that is {from_status} cannot {step.replace('_', ' ')}.")
+    return uow.tickets.move(ticket_id, (from_status,), TRANSITIONS[step][1])
+
+
+def _undo(uow: UnitOfWork, ticket: HandoffTicket, step: str, from_status: str,
+          audited: Optional[AuditEvent]) -> None:
+    """Back along the arrow just taken (Rasa did not take the change), with its audit row."""
+    with uow:
+        uow.tickets.move(ticket.id, (TRANSITIONS[step][1],), from_status)
+        if audited is not None:
+            uow.audit.remove(audited.id)
+
+
+def _tell_or_undo(uow: UnitOfWork, api: RasaApi, ticket: HandoffTicket, step: str,
+                  from_status: str, audited: Optional[AuditEvent],
+                  events: List[Dict[str, Any]]) -> None:
+    """Appends ``events`` to the ticket's conversation after its status moved (and was
+    committed); if Rasa does not take them, the status moves back and the error goes up."""
+    try:
+        api.append(ticket.conversation_id, events)
+    except Exception:
+        _undo(uow, ticket, step, from_status, audited)
+        raise
+
+
+def _ticket(uow: UnitOfWork, ticket_id: int) -> HandoffTicket:
+    ticket = uow.tickets.get(ticket_id)
+    if ticket is None:
+        raise HandoffError("No such ticket.")
+    return ticket
+
+
+def _fresh(uow: UnitOfWork, ticket_id: int) -> HandoffTicket:
+    with uow:
+        return _ticket(uow, ticket_id)
+
+
+def _claimed_by(uow: UnitOfWork, ticket_id: int, username: str) -> HandoffTicket:
+    ticket = _ticket(uow, ticket_id)
+    details = uow.tickets.details(ticket_id)
+    if ticket.status != CLAIMED or details is None or details.claimed_by != username:
+        raise HandoffError("This chat is not yours (any more).")
+    return ticket
+
+
+# -- the action server: escalation and the e-mail address
+
+@dataclass(frozen=True)
+class Escalation:
+    """What ``escalate`` did: opened ``ticket`` (``created``), or found the conversation's
+    unclosed one."""
+
+    ticket: HandoffTicket
+    created: bool
+    contact_email: Optional[str] = None
+
+    @property
+    def with_a_person(self) -> bool:
+        """Someone has the chat, or is about to take it: the assistant stays quiet."""
+        return self.ticket.status in (WAITING, CLAIMED)
+
+    @property
+    def needs_contact_email(self) -> bool:
+        return self.ticket.status == OPEN and not self.contact_email
+
+
+def escalate(uow: UnitOfWork, new: NewTicket, hours: OpeningHours,
+             now: Optional[dt.datetime] = None) -> Escalation:
+    """The conversation's unclosed ticket if it has one; else a new one, ``waiting`` when
+    the team is on duty (within the hours and an agent switched on), ``open`` if not."""
+    with uow:
+        existing = uow.tickets.open_ticket_for(new.conversation_id)
+        if existing is not None:
+            return Escalation(existing, created=False,
+                              contact_email=uow.tickets.contact_email(existing.id))
+        live = hours.is_open(now or utcnow()) and uow.agents.on_duty() > 0
+    with uow:
+        ticket = uow.tickets.open_ticket(new, status=WAITING if live else OPEN)
+    return Escalation(ticket, created=True)
+
+
+def save_contact_email(uow: UnitOfWork, conversation_id: str, email: str) -> Optional[HandoffTicket]:
+    """Puts the customer's e-mail address on the conversation's unclosed ticket."""
+    with uow:
+        return uow.tickets.save_contact_email(conversation_id, email)
+
+
+# -- the agent inbox: claim, reply, hand back, resolve
+
+def claim(uow: UnitOfWork, api: RasaApi, ticket_id: int, username: str) -> HandoffTicket:
+    """The agent takes the chat: the assistant pauses and the customer sees who joined."""
+    with uow:
+        ticket = _ticket(uow, ticket_id)
+        previous = ticket.status
+        if not allowed("claim", previous) or not transition(uow, ticket_id, "claim", previous):
+            uow.rollback()
+            ticket = _ticket(uow, ticket_id)
+            details = uow.tickets.details(ticket_id)
+            who = details.claimed_by if details and ticket.status == CLAIMED else None
+            raise HandoffError(f"{who} already has this chat." if who else
+                               f"This chat cannot be claimed (it is {ticket.status}).")
+        profile = profile_in(uow, username)
+        details = uow.tickets.details_to_write(ticket_id)
+        details.claimed_by, details.agent_name, details.claimed_at = username, profile.first_name, utcnow()
+        audited = uow.audit.record(username, "handoff_claimed", ticket.conversation_id,
+                                   ticket=ticket.id)
+    language = ticket.language or "en"
+    _tell_or_undo(uow, api, ticket, "claim", previous, audited, [
+        # Already paused when it was waiting; an open ticket's assistant was still on.
+        {"event": "pause", "timestamp": time.time()},
+        bot_event(render("utter_agent_joined", language, agent_name=profile.first_name),
+                  {"agent": profile.first_name, "agent_user": username,
+                   "ticket_id": ticket.id, "handoff": "joined"}),
+    ])
+    return _fresh(uow, ticket_id)
+
+
+def reply(uow: UnitOfWork, api: RasaApi, ticket_id: int, username: str, text: str) -> None:
+    """The agent's message: stored in the conversation and shown in the customer's widget."""
+    text = (text or "").strip()
+    if not text:
+        raise HandoffError("The message is empty.")
+    if len(text) > MAX_REPLY_CHARS:
+        raise HandoffError(f"A message is at most {MAX_REPLY_CHARS} characters.")
+    with uow:
+        ticket = _claimed_by(uow, ticket_id, username)
+        details = uow.tickets.details(ticket_id)
+    api.append(ticket.conversation_id, [
+        # Paused already; again in case Rasa started a new session meanwhile (an hour of
+        # silence), which unpauses a conversation.
+        {"event": "pause", "timestamp": time.time()},
+        bot_event(text, {"agent": details.agent_name, "agent_user": username,
+                         "ticket_id": ticket.id}),
+    ])
+
+
+def _close(details: TicketDetails, username: str, note: Optional[str] = None,
+           actual_error: Optional[str] = None) -> None:
+    details.closed_by, details.closed_at = username, utcnow()
+    if note is not None:
+        details.resolution_note = note
+    if actual_error is not None:
+        details.resolved_error = actual_error
+
+
+def _back_to_the_assistant(response: str, language: str) -> List[Dict[str, Any]]:
+    """Resume the assistant, drop any half-asked question, say so, and listen."""
+    return [
+        {"event": "resume", "timestamp": time.time()},
+        {"event": "active_loop", "name": None, "timestamp": time.time()},
+        {"event": "slot", "name": "requested_slot", "value": None, "timestamp": time.time()},
+        *utterance(response, render(response, language)),
+        action_event("action_listen"),
+    ]
+
+
+def hand_back(uow: UnitOfWork, api: RasaApi, ticket_id: int, username: str) -> HandoffTicket:
+    """The assistant takes over again, and tells the customer."""
+    with uow:
+        ticket = _claimed_by(uow, ticket_id, username)
+        if not transition(uow, ticket_id, "hand_back", CLAIMED):
+            raise HandoffError("This chat is not yours (any more).")
+        _close(uow.tickets.details_to_write(ticket_id), username)
+        audited = uow.audit.record(username, "handoff_handed_back", ticket.conversation_id,
+                                   ticket=ticket.id)
+    _tell_or_undo(uow, api, ticket, "hand_back", CLAIMED, audited,
+                  _back_to_the_assistant("utter_handed_back", ticket.language or "en"))
+    return _fresh(uow, ticket_id)
+
+
+def resolve(uow: UnitOfWork, api: RasaApi, ticket_id: int, username: str, note: str,
+            actual_error: str, known_errors: Sequence[str]) -> HandoffTicket:
+    """Closes the ticket with what it really was.  A live chat goes back to the assistant
+    (which says the chat with support has ended); a follow-up ticket just closes."""
+    note = (note or "").strip()
+    if not note:
+        raise HandoffError("Write a resolution note: what was wrong, what fixed it.")
+    if len(note) > MAX_NOTE_CHARS:
+        raise HandoffError(f"A resolution note is at most {MAX_NOTE_CHARS} characters.")
+    if actual_error not in set(known_errors) | {"other"}:
+        raise HandoffError("Choose the error it really was (or \"other\").")
+    from bot.privacy import mask_text
+
+    with uow:
+        ticket = _ticket(uow, ticket_id)
+        previous = ticket.status
+        live = previous == CLAIMED
+        if live:
+            _claimed_by(uow, ticket_id, username)
+        elif previous != OPEN:
+            raise HandoffError(f"This chat cannot be resolved (it is {previous}); claim it first.")
+        if not transition(uow, ticket_id, "resolve", previous):
+            raise HandoffError("Someone else changed this ticket just now; reload.")
+        _close(uow.tickets.details_to_write(ticket_id), username, mask_text(note), actual_error)
+        audited = uow.audit.record(username, "handoff_resolved", ticket.conversation_id,
+                                   ticket=ticket.id, error=actual_error)
+    if live:
+        _tell_or_undo(uow, api, ticket, "resolve", CLAIMED, audited,
+                      _back_to_the_assistant("utter_handoff_closed", ticket.language or "en"))
+    return _fresh(uow, ticket_id)
+
+
+# -- the claim-timeout watcher
+
+def time_out_waiting(uow: UnitOfWork, api: RasaApi, hours: OpeningHours, timeout_seconds: int,
+                     now: Optional[dt.datetime] = None) -> List[int]:
+    """Waiting chats nobody claimed within ``timeout_seconds``: the assistant resumes, tells
+    the customer when to expect an answer and asks for an e-mail address; the ticket stays
+    open for follow-up.  Returns the ids of the tickets it moved."""
+    now = now or utcnow()
+    cutoff = now - dt.timedelta(seconds=timeout_seconds)
+    with uow:
+        stale = uow.tickets.waiting_since(cutoff)
+    moved = []
+    for ticket in stale:
+        with uow:
+            if not transition(uow, ticket.id, "time_out", WAITING):
+                continue  # claimed (or timed out by another process) meanwhile
+            uow.tickets.details_to_write(ticket.id).follow_up_at = now
+        language = ticket.language or "en"
+        expected = expected_answer(hours, now, language)
+        _tell_or_undo(uow, api, ticket, "time_out", WAITING, None,
+                      follow_up_events(language, expected))
+        moved.append(ticket.id)
+    return moved
+
+
+def follow_up_events(language: str, expected: str) -> List[Dict[str, Any]]:
+    """Resume, say nobody could take the chat and when to expect an answer, and ask for an
+    e-mail address: the e-mail form (domain.yml) is active and waiting for the answer."""
+    return [
+        {"event": "resume", "timestamp": time.time()},
+        {"event": "slot", "name": "handoff_expected", "value": expected, "timestamp": time.time()},
+        {"event": "slot", "name": "contact_email", "value": None, "timestamp": time.time()},
+        *utterance("utter_no_agent_free", render("utter_no_agent_free", language, handoff_expected=expected)),
+        action_event("email_form"),
+        {"event": "active_loop", "name": "email_form", "timestamp": time.time()},
+        {"event": "slot", "name": "requested_slot", "value": "contact_email", "timestamp": time.time()},
+        *utterance("utter_ask_contact_email",
+                   render("utter_ask_contact_email", language, handoff_expected=expected)),
+        action_event("action_listen"),
+    ]
