@@ -21,7 +21,7 @@ from bot.privacy import (
     mask_text,
 )
 from bot.storage.tickets import ticket_repository
-from tests.trackers import make_tracker
+from tests.support.trackers import make_tracker
 
 # (message, the personal data in it, its label)
 MASKED = [
