@@ -1,10 +1,11 @@
 """Fixtures shared by the test packages: databases (SQLite and the machine's real
-PostgreSQL), quick password hashing, the console app.  Helpers are plain modules in
-tests/support/."""
+PostgreSQL), quick password hashing, the console app; and the ``system`` mark of every
+test under tests/system/.  Helpers are plain modules in tests/support/."""
 from __future__ import annotations
 
 import os
 import uuid
+from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -16,6 +17,15 @@ from tests.support.databases import create_events_table
 POSTGRES_ADMIN_URL = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
 )
+SYSTEM_TESTS = Path(__file__).resolve().parent / "system"
+
+
+def pytest_collection_modifyitems(items):
+    """A test under tests/system/ is a system test by where it lives, so none can forget
+    the mark and slip into `make test-fast` (pytest -m "not system")."""
+    for item in items:
+        if SYSTEM_TESTS in item.path.parents:
+            item.add_marker(pytest.mark.system)
 
 
 @pytest.fixture
