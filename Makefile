@@ -21,11 +21,12 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
 .PHONY: users migrate console-summaries bench-console trainer
-.PHONY: help setup train train-baseline run run-prod test shell eval bench lock nlu-data clean browser nginx lint
+.PHONY: help setup train train-baseline run run-prod test test-fast shell eval bench lock nlu-data clean browser nginx lint
 
 help:
 	@echo "make run    set up, train if needed, start the assistant on localhost"
 	@echo "make test   set up, train if needed, run every test"
+	@echo "make test-fast  set up, lint, every test but tests/system (no model, browser or nginx; 80 s here)"
 	@echo "make run-prod  the production profile (PostgreSQL, Redis, several Rasa processes, nginx)"
 	@echo "make train | shell | eval | bench | bench-console | nlu-data | lock | clean"
 	@echo "make users ARGS='create NAME --role agent|trainer|admin' | migrate | console-summaries"
@@ -103,6 +104,11 @@ lint: setup
 
 test: train browser nginx lint
 	$(PY) -m pytest
+
+# The fast loop: every test but the system ones (tests/system: servers, browsers, the
+# trained model). Needs only PostgreSQL and Redis, which run on every machine.
+test-fast: setup lint
+	$(PY) -m pytest -m "not system"
 
 eval: train
 	$(PY) -m bot.ops.evaluate

@@ -21,7 +21,7 @@ from bot.privacy import (
     mask_text,
 )
 from bot.storage.unit_of_work import UnitOfWork
-from tests.trackers import make_tracker
+from tests.support.trackers import make_tracker
 
 # (message, the personal data in it, its label)
 MASKED = [

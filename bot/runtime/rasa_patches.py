@@ -1,7 +1,7 @@
 """Speed fixes for Rasa 3.6 that keep its behaviour, applied by bot/runtime/rasa_server.py.
 
 Rasa 3.6 is the last open-source release, so these cannot go upstream.  Each one is
-measured (README "Measured") and tested (tests/test_rasa_patches.py).
+measured (README "Measured") and tested (tests/runtime/test_rasa_patches.py).
 
 1. Every custom action's reply is checked against Rasa's JSON schema with
    ``jsonschema.validate``, which first re-checks the schema itself and builds a new

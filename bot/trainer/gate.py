@@ -2,7 +2,8 @@
 
 Not worse = overall held-out accuracy at least the current model's, no language's
 accuracy lower, and no new "wrong fix" (a held-out message given the fix of another
-error, tests/test_model_quality.py).  Evaluations are bot.trainer.evaluation results as dicts.
+error, tests/system/model/test_model_quality.py).  Evaluations are
+bot.trainer.evaluation results as dicts.
 """
 from __future__ import annotations
 

@@ -11,7 +11,7 @@ from rasa.shared.core.training_data.story_reader.yaml_story_reader import YAMLSt
 from bot.console.exports import annotate
 from bot.ops.sample_data import Conversation, store
 from bot.settings import PROJECT_ROOT
-from tests.console import scenarios
+from tests.support import scenarios
 
 
 @pytest.fixture

@@ -4,8 +4,8 @@ import re
 import pytest
 
 from bot.console.shared import PUBLIC_ENDPOINTS
-from tests.console import scenarios
-from tests.console.conftest import PASSWORD
+from tests.support import scenarios
+from tests.support.console import PASSWORD
 
 # The only routes of the pages process anyone may use without signing in.
 PUBLIC = {"health", "demo_page", "web_file"} | PUBLIC_ENDPOINTS
@@ -107,7 +107,7 @@ def test_session_cookie_flags(console):
 
 
 def test_secure_cookies_when_configured(sqlite_databases):
-    from tests.console.conftest import make_console
+    from tests.support.console import make_console
 
     secured = make_console(sqlite_databases, CONSOLE_SECURE_COOKIES="1")
     assert "Secure" in secured.sign_in("anna").headers["Set-Cookie"]

@@ -5,7 +5,7 @@ from html import unescape
 import pytest
 
 from bot.ops.sample_data import Conversation, store
-from tests.console import scenarios
+from tests.support import scenarios
 
 
 @pytest.fixture
@@ -165,7 +165,7 @@ def test_the_transcript_as_json(signed_in):
 
 def test_before_rasa_made_its_table(tmp_path, sqlite_url):
     from bot.console.databases import Databases
-    from tests.console.conftest import make_console
+    from tests.support.console import make_console
 
     databases = Databases.open(sqlite_url, f"sqlite:///{tmp_path / 'no-tracker-yet.db'}")
     console = make_console(databases)

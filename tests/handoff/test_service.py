@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from typing import List
 
 import pytest
 from sqlalchemy.exc import IntegrityError
@@ -26,26 +25,9 @@ from bot.storage.tickets import (
     TicketDetails,
 )
 from bot.storage.unit_of_work import UnitOfWork
+from tests.support.handoff import RecordingApi
 
 ERRORS = ["account_not_active", "period_closed"]
-
-
-class RecordingApi:
-    def __init__(self, fail: bool = False) -> None:
-        self.calls: List[tuple] = []
-        self.fail = fail
-        self.lock = threading.Lock()
-
-    def append(self, conversation_id, events, deliver=True):
-        with self.lock:
-            self.calls.append((conversation_id, events))
-        if self.fail:
-            raise RasaUnavailable("Rasa is down")
-        return {}
-
-    def kinds(self, index: int = -1) -> List[str]:
-        return [e.get("name") or e["event"] if e["event"] in ("action",) else e["event"]
-                for e in self.calls[index][1]]
 
 
 @pytest.fixture

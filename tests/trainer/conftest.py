@@ -2,41 +2,11 @@
 files are never written), a seeded console database, and the console app on them."""
 from __future__ import annotations
 
-import random
-import shutil
-import time
-from pathlib import Path
-
 import pytest
 
-from bot.console.databases import Databases
-from bot.ops.sample_data import Conversation, store
-from bot.settings import PROJECT_ROOT
-from bot.storage.annotations import AnnotationRepository
 from bot.trainer.project import Project
-from tests.console.conftest import (  # noqa: F401  (fixtures used here)
-    make_console, quick_password_hashing, sqlite_databases)
-
-NOW = time.time()
-
-# What customers wrote (none of it is in the training data or the held-out set).
-UNSURE_EN = "the bookkeeping program keeps bouncing my card purchases back"
-UNSURE_EN_NEAR = "the bookkeeping program keeps bouncing my card purchases back!!"
-LOW_SV = "bokföringsprogrammet studsar tillbaka mina kortköp hela tiden"
-ESCALATED_EN = "nothing gets across to visma since tuesday"
-FLAGGED_EN = "why is the little red triangle next to my purchase"
-MASKED_EN = "please mail me at anna.svensson@example.com about the export"
-MASKED_STORED = "please mail me at [e-mail] about the export"  # as the tracker store keeps it
-KNOWN_EN = "Account 1930 is not active"  # a catalogue wording: already training data
-
-
-def copy_project(target: Path) -> Project:
-    for name in ("config.yml", "domain.yml"):
-        shutil.copy2(PROJECT_ROOT / name, target / name)
-    shutil.copytree(PROJECT_ROOT / "data", target / "data")
-    shutil.copytree(PROJECT_ROOT / "tests" / "nlu", target / "tests" / "nlu")
-    (target / "models").mkdir()
-    return Project(target)
+from tests.support.console import make_console
+from tests.support.trainer_data import copy_project, seed
 
 
 @pytest.fixture
@@ -46,45 +16,9 @@ def project(tmp_path) -> Project:
     return copy_project(root)
 
 
-def conversations(start: float = NOW - 3 * 3600):
-    rng = random.Random(3)
-    made = []
-    c = Conversation("trainer-unsure-en-0001", start, "en", rng)
-    c.fallback_user(UNSURE_EN, best_guess="export_failed", guess=0.41)
-    made.append(c)
-    c = Conversation("trainer-unsure-en-0002", start + 60, "en", rng)
-    c.fallback_user(UNSURE_EN_NEAR, best_guess="export_failed", guess=0.38)
-    made.append(c)
-    c = Conversation("trainer-low-sv-000003", start + 120, "sv", rng)
-    c.user(LOW_SV, "receipt_not_connected", 0.55)
-    made.append(c)
-    c = Conversation("trainer-escalated-004", start + 180, "en", rng)
-    c.user(ESCALATED_EN, "invalid_refresh_token", 0.93)
-    c.user(KNOWN_EN, "account_not_active", 1.0)
-    c.ask_for_human(ticket_id=7)
-    made.append(c)
-    c = Conversation("trainer-flagged-00005", start + 240, "en", rng)
-    c.user(FLAGGED_EN, "export_failed", 0.96)
-    made.append(c)
-    c = Conversation("trainer-masked-000006", start + 300, "en", rng)
-    c.fallback_user(MASKED_EN, best_guess="request_human", guess=0.3)
-    made.append(c)
-    c = Conversation("trainer-confident-007", start + 360, "en", rng)
-    c.user("my export failed again today", "export_failed", 0.99)  # sure, not escalated: not in the inbox
-    made.append(c)
-    return made
-
-
-def seed(databases: Databases) -> None:
-    store(databases, conversations())
-    with databases.sessions() as session:
-        AnnotationRepository(session, "anna").add_tag("trainer-flagged-00005", "training")
-        session.commit()
-
-
 @pytest.fixture
-def databases(sqlite_databases):  # noqa: F811  (the fixture, by its name)
-    """The console's databases, on SQLite (tests/console/conftest.py)."""
+def databases(sqlite_databases):
+    """The console's databases, on SQLite (tests/conftest.py)."""
     return sqlite_databases
 
 

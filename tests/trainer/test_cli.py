@@ -6,7 +6,7 @@ import pytest
 
 from bot.ops.trainer import main
 from bot.trainer.registry import Registry, write_json
-from tests.trainer.conftest import FLAGGED_EN, LOW_SV, MASKED_STORED, UNSURE_EN
+from tests.support.trainer_data import FLAGGED_EN, LOW_SV, MASKED_STORED, UNSURE_EN
 
 
 @pytest.fixture

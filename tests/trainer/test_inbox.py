@@ -4,7 +4,7 @@ import pytest
 from bot.trainer.datafile import ExampleRefused, TrainingData
 from bot.trainer.inbox import Inbox
 from bot.trainer.text import group_near_duplicates, normalise, similarity, ngrams
-from tests.trainer.conftest import (
+from tests.support.trainer_data import (
     ESCALATED_EN, FLAGGED_EN, KNOWN_EN, LOW_SV, MASKED_EN, MASKED_STORED, UNSURE_EN, UNSURE_EN_NEAR,
 )
 
@@ -107,8 +107,8 @@ def test_near_duplicate_grouping():
 
 def test_the_inbox_and_decisions_on_both_databases(database_url, tmp_path, project):
     from bot.console.databases import Databases
-    from tests.console.conftest import create_events_table
-    from tests.trainer.conftest import seed
+    from tests.support.databases import create_events_table
+    from tests.support.trainer_data import seed
 
     tracker = f"sqlite:///{tmp_path / 'tracker.db'}" if database_url.startswith("sqlite") else database_url
     create_events_table(tracker)

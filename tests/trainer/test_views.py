@@ -5,7 +5,7 @@ import re
 import pytest
 
 from bot.trainer.registry import Registry, write_json
-from tests.trainer.conftest import FLAGGED_EN, LOW_SV, MASKED_STORED, UNSURE_EN
+from tests.support.trainer_data import FLAGGED_EN, LOW_SV, MASKED_STORED, UNSURE_EN
 
 
 def item_id(page: str, text: str) -> str:

@@ -1,0 +1,145 @@
+"""The actions of live handoff: escalation on and off duty, the e-mail question."""
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.events import (
+    ActionExecutionRejected,
+    ActiveLoop,
+    ConversationPaused,
+    FollowupAction,
+    SlotSet,
+)
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.escalation import ActionEscalate
+from actions.handoff import ValidateEmailForm, find_email
+from bot.handoff import agents
+from bot.storage.database import make_engine, make_session_factory
+from bot.storage.tickets import CLAIMED, OPEN, WAITING, HandoffTicket
+from bot.storage.unit_of_work import UnitOfWork
+from tests.support.handoff import Tickets
+from tests.support.trackers import make_tracker, user_event
+
+
+@pytest.fixture
+def tickets(database_url, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("HANDOFF_HOURS", "always")
+    return Tickets(database_url)
+
+
+def on_duty(url: str, username: str = "anna") -> None:
+    engine = make_engine(url)
+    agents.set_on_duty(UnitOfWork(make_session_factory(engine)), username, True)
+    engine.dispose()
+
+
+def run(action, tracker):
+    dispatcher = CollectingDispatcher()
+    events = action.run(dispatcher, tracker, domain={})
+    return events, dispatcher.messages
+
+
+def test_on_duty_the_ticket_waits_and_the_assistant_pauses(tickets, database_url):
+    on_duty(database_url)
+    tracker = make_tracker([("I want a person", "request_human")], sender_id="conv-live-1")
+    events, messages = run(ActionEscalate(), tracker)
+    [ticket] = tickets.tickets_for("conv-live-1")
+    assert ticket.status == WAITING
+    assert [m["response"] for m in messages] == ["utter_handoff_waiting"]
+    assert messages[0]["ticket_id"] == ticket.id
+    assert events[-1] == ConversationPaused()
+
+
+def test_outside_the_hours_nobody_is_on_duty(tickets, database_url, monkeypatch):
+    on_duty(database_url)
+    monkeypatch.setenv("HANDOFF_HOURS", "never")
+    events, messages = run(ActionEscalate(), make_tracker([("human", "request_human")],
+                                                          sender_id="conv-closed-1"))
+    [ticket] = tickets.tickets_for("conv-closed-1")
+    assert ticket.status == OPEN
+    assert [m["response"] for m in messages] == ["utter_escalated"]
+    assert SlotSet("handoff_expected", "as soon as we can") in events
+    assert events[-1] == FollowupAction("email_form") and ConversationPaused() not in events
+
+
+def test_asking_again_while_someone_has_the_chat_pauses_again(tickets, database_url):
+    on_duty(database_url)
+    tracker = make_tracker([("human", "request_human")], sender_id="conv-again-1")
+    run(ActionEscalate(), tracker)
+    engine = make_engine(database_url)
+    with make_session_factory(engine)() as session:
+        session.query(HandoffTicket).update({"status": CLAIMED})
+        session.commit()
+    engine.dispose()
+    events, messages = run(ActionEscalate(), tracker)
+    assert messages[0]["response"] == "utter_already_escalated"
+    assert ConversationPaused() in events
+
+
+def test_asking_again_off_duty_asks_for_the_address_until_there_is_one(tickets):
+    tracker = make_tracker([("human", "request_human")], sender_id="conv-again-2")
+    run(ActionEscalate(), tracker)
+    events, _ = run(ActionEscalate(), tracker)
+    assert FollowupAction("email_form") in events
+    tickets.save_contact_email("conv-again-2", "a@b.se")
+    events, messages = run(ActionEscalate(), tracker)
+    assert messages[0]["response"] == "utter_already_escalated"
+    assert FollowupAction("email_form") not in events
+
+
+@pytest.mark.parametrize("text,email", [
+    ("anna@firma.se", "anna@firma.se"),
+    ("sure: Anna.Svensson@Firma.SE thanks", "Anna.Svensson@firma.se"),
+    ("mejla mig på per+export@bolag.co.uk.", "per+export@bolag.co.uk"),
+    ("anna@firma", None), ("@firma.se", None), ("anna@@firma.se", None),
+    ("a@b.se or c@d.se", None), ("anna..s@firma.se", None), ("no address", None),
+])
+def test_an_email_address_in_what_the_customer_wrote(text, email):
+    assert find_email(text) == email
+
+
+def form_tracker(text: str, sender: str, intent: str = "nlu_fallback") -> Tracker:
+    event = user_event(text, intent)
+    return Tracker(
+        sender_id=sender, slots={"requested_slot": "contact_email", "contact_email": None},
+        latest_message=event["parse_data"], events=[event], paused=False, followup_action=None,
+        active_loop={"name": "email_form"}, latest_action_name="action_listen",
+    )
+
+
+async def run_form(tracker):
+    dispatcher = CollectingDispatcher()
+    events = await ValidateEmailForm().run(dispatcher, tracker, {})
+    return events, dispatcher.messages
+
+
+async def test_a_valid_address_is_kept_on_the_ticket(tickets):
+    run(ActionEscalate(), make_tracker([("human", "request_human")], sender_id="conv-mail-1"))
+    events, messages = await run_form(form_tracker("it is Anna@Firma.se", "conv-mail-1"))
+    assert SlotSet("contact_email", "Anna@firma.se") in events
+    assert events[-1] == FollowupAction("action_listen")
+    assert [m["response"] for m in messages] == ["utter_contact_email_saved"]
+    [ticket] = tickets.tickets_for("conv-mail-1")
+    assert tickets.contact_email(ticket.id) == "Anna@firma.se"
+
+
+async def test_a_broken_address_is_asked_again(tickets):
+    events, messages = await run_form(form_tracker("anna@firma", "conv-mail-2"))
+    assert SlotSet("contact_email", None) in events
+    assert [m["response"] for m in messages] == ["utter_contact_email_invalid"]
+
+
+async def test_anything_else_ends_the_question_and_goes_to_the_rules(tickets):
+    events, messages = await run_form(form_tracker("Thank you!", "conv-mail-3", "thank"))
+    assert events == [ActiveLoop(None), SlotSet("requested_slot", None),
+                      ActionExecutionRejected("email_form")]
+    assert messages == []
+
+
+def test_unreadable_hours_mean_follow_up_not_silence(tickets, database_url, monkeypatch):
+    on_duty(database_url)
+    monkeypatch.setenv("HANDOFF_HOURS", "weekdays, mostly")
+    events, messages = run(ActionEscalate(), make_tracker([("human", "request_human")],
+                                                          sender_id="conv-hours-1"))
+    assert [m["response"] for m in messages] == ["utter_escalated"]
+    assert tickets.tickets_for("conv-hours-1")[0].status == OPEN

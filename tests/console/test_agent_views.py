@@ -1,0 +1,182 @@
+"""The agent inbox in the console (Flask test client), with Rasa's API recorded."""
+from __future__ import annotations
+
+import pytest
+
+from bot.console.databases import Databases
+from bot.storage.tickets import CLAIMED, OPEN, HandoffTicket, NewTicket
+from bot.storage.unit_of_work import UnitOfWork
+from tests.support.console import make_console
+from tests.support.databases import create_events_table
+from tests.support.handoff import RecordingApi
+
+CONVERSATION = "conv-agent-views-00000001"
+
+
+@pytest.fixture
+def console(databases):
+    """The console on SQLite and on PostgreSQL, with Rasa's API recorded."""
+    console = make_console(databases, HANDOFF_HOURS="always")
+    console.api = RecordingApi()
+    console.app.extensions["agent_inbox"]["api"] = console.api
+    return console
+
+
+def ticket(console, status: str = "waiting", conversation: str = CONVERSATION) -> HandoffTicket:
+    with UnitOfWork(console.databases.sessions) as uow:
+        return uow.tickets.open_ticket(NewTicket(
+            conversation_id=conversation, reason="customer_asked", language="en",
+            detected_error="period_closed", extracted_values={"period_date": "2024-12-31"},
+            steps_given=["period_closed"], recent_messages=["the period is closed <b>x</b>"],
+        ), status=status)
+
+
+def test_any_signed_in_staff_user_sees_the_inbox(console):
+    waiting = ticket(console)
+    for user in ("anna", "tove", "adam"):
+        client = console.new_client()
+        client.sign_in(user)
+        page = client.get("/console/agent/")
+        assert page.status_code == 200
+        html = page.get_data(as_text=True)
+        assert f"Case {waiting.id}" in html and "period_closed" in html
+        assert "period_date = 2024-12-31" in html
+        assert "&lt;b&gt;x&lt;/b&gt;" in html  # what customers wrote is escaped
+        assert 'src="/console/static/agent.js"' in html
+
+
+def test_the_inbox_as_json_and_as_the_polled_fragment(console):
+    waiting = ticket(console)
+    follow_up = ticket(console, OPEN, "conv-agent-views-00000002")
+    console.sign_in("anna")
+    data = console.get("/console/api/agent/inbox").json
+    assert [t["id"] for t in data["waiting"]] == [waiting.id]
+    assert [t["id"] for t in data["open"]] == [follow_up.id]
+    assert data["me"] == {"username": "anna", "first_name": "Anna", "on_duty": False}
+    assert data["team_available"] is False and data["open_now"] is True
+    entry = data["waiting"][0]
+    assert entry["url"] == f"/console/agent/chats/{CONVERSATION}"
+    assert entry["detected_error"] == "period_closed" and entry["language"] == "en"
+    fragment = console.get("/console/agent/?fragment=1").get_data(as_text=True)
+    assert "<html" not in fragment and f"Claim case {waiting.id}" in fragment
+
+
+def test_unreadable_hours_stop_the_pages_process_at_start_up(database_url, tmp_path):
+    # The pages process says what is wrong at once; the action server, which must answer
+    # the customer anyway, treats such hours as closed (tests/handoff/test_hours.py).
+    tracker = f"sqlite:///{tmp_path / 'tracker.db'}"
+    create_events_table(tracker)
+    databases = Databases.open(database_url, tracker)
+    with pytest.raises(SystemExit, match="HANDOFF_HOURS"):
+        make_console(databases, HANDOFF_HOURS="weekdays, mostly")
+    databases.dispose()
+
+
+def test_duty_and_name(console):
+    console.sign_in("anna")
+    assert console.post("/console/agent/duty", {"on_duty": "yes"}).status_code == 302
+    assert console.get("/console/api/agent/inbox").json["me"]["on_duty"] is True
+    assert console.get("/console/api/agent/inbox").json["team_available"] is True
+    response = console.post("/console/agent/name", {"first_name": "Anna-Karin"})
+    assert response.status_code == 302
+    assert console.get("/console/api/agent/inbox").json["me"]["first_name"] == "Anna-Karin"
+    bad = console.client.post("/console/agent/name", data={
+        "first_name": "<script>", "csrf_token": console.csrf()}, headers={"X-Requested-With": "fetch"})
+    assert bad.status_code == 400 and "letters only" in bad.json["error"]
+
+
+def test_forms_need_the_csrf_token(console):
+    ticket(console)
+    console.sign_in("anna")
+    assert console.post(f"/console/agent/chats/{CONVERSATION}/claim", csrf=False).status_code == 403
+    assert console.api.calls == []
+
+
+def test_claim_reply_and_hand_back_through_the_forms(console):
+    waiting = ticket(console)
+    console.sign_in("anna")
+    response = console.post(f"/console/agent/chats/{CONVERSATION}/claim", {"ticket": str(waiting.id)})
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/console/agent/chats/{CONVERSATION}"
+    page = console.get(f"/console/agent/chats/{CONVERSATION}").get_data(as_text=True)
+    assert "Your reply" in page and "Hand back to the assistant" in page
+    assert console.post(f"/console/agent/chats/{CONVERSATION}/reply", {"text": "Hello!"}).status_code == 302
+    assert console.api.calls[-1][1][-1]["text"] == "Hello!"
+    data = console.get(f"/console/api/agent/chats/{CONVERSATION}/messages?after=0").json
+    assert data["ticket"]["status"] == CLAIMED and data["mine"] is True
+
+    other = console.new_client()
+    other.sign_in("tove")
+    taken = other.client.post(f"/console/agent/chats/{CONVERSATION}/claim",
+                              data={"csrf_token": other.csrf()}, headers={"X-Requested-With": "fetch"})
+    assert taken.status_code == 409 and taken.json == {"error": "anna already has this chat."}
+    assert "Your reply" not in other.get(f"/console/agent/chats/{CONVERSATION}").get_data(as_text=True)
+    assert other.post(f"/console/agent/chats/{CONVERSATION}/reply", {"text": "me"}).status_code == 302
+    assert console.api.calls[-1][1][-1]["text"] == "Hello!"  # tove's message went nowhere
+
+    assert console.post(f"/console/agent/chats/{CONVERSATION}/hand-back").status_code == 302
+    assert console.api.calls[-1][1][0]["event"] == "resume"
+
+
+def test_a_claim_for_an_old_ticket_is_refused(console):
+    first = ticket(console)
+    with console.databases.sessions() as session:
+        session.get(HandoffTicket, first.id).status = "resolved"
+        session.commit()
+    ticket(console)
+    console.sign_in("anna")
+    response = console.client.post(f"/console/agent/chats/{CONVERSATION}/claim", data={
+        "ticket": str(first.id), "csrf_token": console.csrf()}, headers={"X-Requested-With": "fetch"})
+    assert response.status_code == 409
+
+
+def test_resolve_with_note_and_error(console):
+    waiting = ticket(console)
+    console.sign_in("anna")
+    console.post(f"/console/agent/chats/{CONVERSATION}/claim")
+    missing = console.client.post(f"/console/agent/chats/{CONVERSATION}/resolve", data={
+        "note": "", "actual_error": "period_closed", "csrf_token": console.csrf()},
+        headers={"X-Requested-With": "fetch"})
+    assert missing.status_code == 400
+    done = console.post(f"/console/agent/chats/{CONVERSATION}/resolve", {
+        "note": "Unlocked 2024.", "actual_error": "period_closed"})
+    assert done.status_code == 302 and done.headers["Location"] == "/console/agent/"
+    with console.databases.sessions() as session:
+        assert session.get(HandoffTicket, waiting.id).status == "resolved"
+    admin = console.new_client()
+    admin.sign_in("adam")
+    log = admin.get("/console/audit").get_data(as_text=True)
+    assert "handoff claimed" in log and "handoff resolved" in log
+
+
+def test_when_rasa_does_not_answer_nothing_changes(console):
+    waiting = ticket(console)
+    console.api.fail = True
+    console.sign_in("anna")
+    response = console.client.post(f"/console/agent/chats/{CONVERSATION}/claim", data={
+        "csrf_token": console.csrf()}, headers={"X-Requested-With": "fetch"})
+    assert response.status_code == 503 and "try again" in response.json["error"]
+    with console.databases.sessions() as session:
+        assert session.get(HandoffTicket, waiting.id).status == "waiting"
+
+
+def test_unknown_conversations_are_404(console):
+    console.sign_in("anna")
+    assert console.get("/console/agent/chats/conv-nobody-000000001").status_code == 404
+    assert console.get("/console/api/agent/chats/conv-nobody-000000001/messages").status_code == 404
+
+
+def test_the_watcher_round_moves_unclaimed_chats(console):
+    import datetime as dt
+
+    from bot.handoff.hours import OpeningHours
+    from bot.handoff.watcher import ClaimTimeoutWatcher
+
+    waiting = ticket(console)
+    later = dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=1)
+    watcher = ClaimTimeoutWatcher(UnitOfWork(console.databases.sessions), console.api,
+                                  OpeningHours.parse("always"), 180)
+    assert watcher.round(later) == [waiting.id]
+    with console.databases.sessions() as session:
+        assert session.get(HandoffTicket, waiting.id).status == OPEN
+    assert console.api.calls[-1][1][0]["event"] == "resume"

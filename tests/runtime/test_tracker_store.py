@@ -1,0 +1,134 @@
+"""The tracker store masks personal data before writing, and keeps the summaries current."""
+import importlib
+import json
+
+import pytest
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.trackers import DialogueStateTracker
+from sqlalchemy import select
+
+from bot.console.databases import Databases
+from bot.ops.sample_data import Conversation
+from bot.settings import PROJECT_ROOT
+from bot.storage.conversations import ConversationRepository
+from bot.storage.events import EVENTS
+from bot.runtime.tracker_store import ConfiguredSQLTrackerStore
+from tests.support.databases import create_events_table
+
+
+@pytest.fixture(scope="module")
+def domain():
+    return Domain.load(str(PROJECT_ROOT / "domain.yml"))
+
+
+def stored_events(databases, sender_id):
+    with databases.tracker.connect() as connection:
+        return [
+            (row.type_name, json.loads(row.data))
+            for row in connection.execute(
+                select(EVENTS.c.type_name, EVENTS.c.data)
+                .where(EVENTS.c.sender_id == sender_id).order_by(EVENTS.c.id))
+        ]
+
+
+async def test_save_masks_and_summarises(domain, databases, database_url, tracker_url):
+    store = ConfiguredSQLTrackerStore(domain=domain, url=tracker_url, database_url=database_url)
+    conversation = Conversation("conv-store-000000001", language="en")
+    conversation.error_turn(
+        "account_not_active",
+        "Account 1930 is not active, I am 19811218-9876, mail bo@example.se, card 4111 1111 1111 1111")
+    tracker = DialogueStateTracker.from_dict(conversation.sender_id, conversation.events, domain.slots)
+    await store.save(tracker)
+
+    stored = stored_events(databases, conversation.sender_id)
+    assert len(stored) == len(conversation.events)
+    [user] = [data for kind, data in stored if kind == "user"]
+    expected = "Account 1930 is not active, I am [personnummer], mail [e-mail], card [card number]"
+    assert user["text"] == expected and user["parse_data"]["text"] == expected
+    assert {e["entity"]: e["value"] for e in user["parse_data"]["entities"]}["account"] == "1930"
+    everything = json.dumps(stored)
+    for personal in ("9876", "bo@example.se", "4111"):
+        assert personal not in everything
+
+    with databases.sessions() as session:
+        summary = ConversationRepository(session).get(conversation.sender_id)
+        assert summary.errors == ",account_not_active," and not summary.resolved
+        assert summary.search_text == expected.lower()
+
+    # The next turn: only the new events are written, and the summary follows.  Rasa
+    # retrieves the tracker from the session start on (without action_session_start).
+    before = len(conversation.events)
+    conversation.affirm()
+    tracker = await store.retrieve(conversation.sender_id)
+    assert len(tracker.events) == before - 1
+    tracker = DialogueStateTracker.from_dict(
+        conversation.sender_id, conversation.events[1:], domain.slots)
+    await store.save(tracker)
+    assert len(stored_events(databases, conversation.sender_id)) == len(conversation.events)
+    with databases.sessions() as session:
+        assert ConversationRepository(session).get(conversation.sender_id).resolved
+
+    # Rasa reads the masked conversation back as a tracker.
+    retrieved = await store.retrieve(conversation.sender_id)
+    assert retrieved.get_slot("account") == "1930"
+    assert retrieved.latest_message.intent["name"] == "affirm"
+
+
+async def test_the_conversation_goes_on_when_the_summary_database_is_down(domain, tracker_url, databases):
+    store = ConfiguredSQLTrackerStore(domain=domain, url=tracker_url,
+                                      database_url="postgresql://nobody@127.0.0.1:9/none")
+    conversation = Conversation("conv-store-000000002")
+    conversation.greet()
+    await store.save(DialogueStateTracker.from_dict(conversation.sender_id, conversation.events,
+                                                    domain.slots))
+    assert len(stored_events(databases, conversation.sender_id)) == len(conversation.events)
+
+
+@pytest.mark.parametrize("module,function", [
+    ("bot.runtime.tracker_store", "merge_into_summary"),  # the summary update fails
+    ("bot.storage.migrate", "ensure_schema"),  # the summary table cannot be migrated
+])
+async def test_a_failing_summary_costs_no_events(domain, databases, database_url, tracker_url,
+                                                 monkeypatch, module, function):
+    def broken(*_args):
+        raise RuntimeError(f"{function} failed")
+
+    monkeypatch.setattr(importlib.import_module(module), function, broken)
+    store = ConfiguredSQLTrackerStore(domain=domain, url=tracker_url, database_url=database_url)
+    conversation = Conversation(f"conv-store-{function[:8]}-0001")
+    conversation.greet()
+    await store.save(DialogueStateTracker.from_dict(conversation.sender_id, conversation.events,
+                                                    domain.slots))
+    assert len(stored_events(databases, conversation.sender_id)) == len(conversation.events)
+
+
+async def test_a_connection_lost_during_the_summary_retries_the_whole_write(domain, postgres_url, monkeypatch):
+    """Same database: events and summary are one transaction.  A connection lost while
+    the summary is written must not be swallowed (the commit would then fail, and Rasa
+    drop the message): the write is retried, with its summary."""
+    import bot.runtime.tracker_store
+    from sqlalchemy.exc import OperationalError
+
+    create_events_table(postgres_url)
+    databases = Databases.open(postgres_url, postgres_url)
+    real, calls = bot.runtime.tracker_store.merge_into_summary, []
+
+    def lost_once(session, sender_id, events):
+        calls.append(sender_id)
+        if len(calls) == 1:
+            raise OperationalError("UPDATE conversation_summaries", {}, Exception("server closed the connection"))
+        real(session, sender_id, events)
+
+    monkeypatch.setattr(bot.runtime.tracker_store, "merge_into_summary", lost_once)
+    store = ConfiguredSQLTrackerStore(domain=domain, url=postgres_url, database_url=postgres_url)
+    conversation = Conversation("conv-store-000000005")
+    conversation.greet()
+    await store.save(DialogueStateTracker.from_dict(conversation.sender_id, conversation.events,
+                                                    domain.slots))
+    try:
+        assert len(stored_events(databases, conversation.sender_id)) == len(conversation.events)
+        with databases.sessions() as session:
+            assert ConversationRepository(session).get(conversation.sender_id) is not None
+        assert len(calls) == 2
+    finally:
+        databases.dispose()

@@ -1,0 +1,51 @@
+"""Rasa's events table through EventRepository (bot/storage/events.py), the one way in,
+on SQLite and PostgreSQL, in the table Rasa itself creates."""
+import pytest
+
+from bot.privacy import mask_event
+from bot.storage.database import make_engine
+from bot.storage.events import EventRepository
+from tests.support.databases import create_events_table
+
+
+@pytest.fixture
+def events(database_url):
+    create_events_table(database_url)
+    engine = make_engine(database_url)
+    yield EventRepository(engine)
+    engine.dispose()
+
+
+def user(text, at):
+    return {"event": "user", "timestamp": at, "text": text,
+            "parse_data": {"intent": {"name": "greet", "confidence": 0.9}}}
+
+
+def bot(text, at, **metadata):
+    return {"event": "bot", "timestamp": at, "text": text, "metadata": metadata}
+
+
+def test_written_as_rasa_would_and_read_back_by_what_each_reader_needs(events):
+    written = events.add_all([
+        ("c1", user("hello", 1.0)), ("c1", {"event": "action", "timestamp": 2.0, "name": "x"}),
+        ("c1", bot("hi", 3.0)), ("c1", bot("Anna here", 4.0, agent="Anna")),
+        ("c2", user("other", 5.0)),
+    ], batch=2)
+    assert written == 5
+    assert events.count_conversations() == 2
+    stored = events.events_for("c1")
+    assert [e.type_name for e in stored] == ["user", "action", "bot", "bot"]
+    after_first = events.messages_after("c1", stored[0].id)
+    assert [e.data["text"] for e in after_first] == ["hi", "Anna here"]
+    assert events.last_id("c1") == stored[-1].id and events.last_id("nobody") == 0
+    assert [e["text"] for e in events.bot_events_since("c1", 3.5)] == ["Anna here"]
+    assert [e["text"] for e in events.bot_events_since("c1", 0, limit=1)] == ["Anna here"]
+    assert [(sender, event["text"]) for sender, _, event in events.user_events_of(["c1", "c2"])] \
+        == [("c1", "hello"), ("c2", "other")]
+
+
+def test_events_stored_before_masking_are_masked_once(events):
+    events.add_all([("c1", user("mail me at a@b.se", 1.0)), ("c1", mask_event(user("hello", 2.0)))])
+    assert events.mask_stored(mask_event, batch=1) == 1
+    assert events.mask_stored(mask_event) == 0
+    assert [e.data["text"] for e in events.events_for("c1")] == ["mail me at [e-mail]", "hello"]
