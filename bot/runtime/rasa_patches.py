@@ -25,6 +25,10 @@ measured (README "Measured") and tested (tests/runtime/test_rasa_patches.py).
    its class by walking the whole tree of Event subclasses.  The patch remembers the
    classes by name and walks the tree again only for a name it does not know (an
    event class imported later), so the answers are Rasa's.
+
+Each patch replaces a function of Rasa 3.6.21 with one written against its code, so
+``apply`` refuses any other version of Rasa (``UnsupportedRasa``) rather than patch code
+it has not been checked against.
 """
 from __future__ import annotations
 
@@ -170,8 +174,26 @@ def resolve_event_type(type_name: Text, default: Any = None) -> Any:
     raise ValueError(f"Unknown event name '{type_name}'.")
 
 
+SUPPORTED_RASA = "3.6.21"
+
+
+class UnsupportedRasa(RuntimeError):
+    """The installed Rasa is not the one the patches were written and tested against."""
+
+
+def check_rasa_version(installed: str) -> None:
+    if installed != SUPPORTED_RASA:
+        raise UnsupportedRasa(
+            f"Rasa {installed} is installed; the speed patches (bot/runtime/rasa_patches.py) "
+            f"are written for Rasa {SUPPORTED_RASA} only: install requirements.lock (make setup)."
+        )
+
+
 def apply() -> None:
+    import rasa
     import rasa.core.processor
+
+    check_rasa_version(rasa.__version__)
     from rasa.core.actions.action import RemoteAction
 
     from bot.runtime.graph_runner import SequentialGraphRunner

@@ -3,7 +3,12 @@ import pytest
 from jsonschema import ValidationError
 from rasa.core.actions.action import RemoteAction
 
-from bot.runtime.rasa_patches import validate_action_result
+from bot.runtime.rasa_patches import (
+    SUPPORTED_RASA,
+    UnsupportedRasa,
+    check_rasa_version,
+    validate_action_result,
+)
 
 ORIGINAL = RemoteAction._validate_action_result
 
@@ -148,3 +153,23 @@ def test_event_classes_are_rasas():
             return None
 
     assert resolve_event_type("late_event_for_test") is LateEvent
+
+
+def test_the_patches_refuse_any_rasa_but_the_one_they_were_written_for():
+    import rasa
+
+    assert rasa.__version__ == SUPPORTED_RASA == "3.6.21"
+    check_rasa_version(rasa.__version__)
+    for other in ("3.6.20", "3.6.21rc1", "3.7.0", "3.6.2"):
+        with pytest.raises(UnsupportedRasa, match="written for Rasa 3.6.21 only"):
+            check_rasa_version(other)
+
+
+def test_apply_checks_the_installed_version(monkeypatch):
+    import rasa
+
+    from bot.runtime import rasa_patches
+
+    monkeypatch.setattr(rasa, "__version__", "3.6.20")
+    with pytest.raises(UnsupportedRasa):
+        rasa_patches.apply()
