@@ -1,7 +1,8 @@
-"""The rate limiter (bot/runtime/rate_limit.py) on a clock of the tests' own: every test
-runs in memory and in the Redis at 127.0.0.1:6379 (keys under a namespace of its own,
-deleted afterwards), and none depends on when it runs or sleeps."""
+"""The rate limiter (bot/runtime/rate_limit.py) on a clock of the tests' own, counting in
+memory, in the Redis at 127.0.0.1:6379 (keys under a namespace of each test's own,
+deleted afterwards) or both; no test depends on when it runs, none sleeps."""
 import logging
+import types
 import uuid
 
 import limits.storage.memory
@@ -9,6 +10,7 @@ import limits.storage.redis
 import pytest
 import redis
 
+from bot.runtime import circuit
 from bot.runtime.rate_limit import RateLimiter, client_address
 
 REDIS_URL = "redis://127.0.0.1:6379/15"
@@ -122,6 +124,29 @@ def test_without_redis_the_process_counts_and_the_customer_is_answered(
         assert limiter.allows({"sender:k": 2})
     assert [r.levelname for r in caplog.records] == ["ERROR"]  # logged once
     assert "unreachable" in caplog.records[0].getMessage()
+
+
+def test_when_redis_is_back_the_counts_go_there_again(new_limiter, monkeypatch, caplog):
+    limiter, other_process = new_limiter(REDIS_URL), new_limiter(REDIS_URL)
+    storage = limiter._shared_storage
+    answers = storage.lua_acquire_window
+
+    def unreachable(*_, **__):
+        raise redis.ConnectionError("Redis went away")
+
+    monotonic = Clock(1000.0)  # the circuit waits on time.monotonic() to try Redis again
+    monkeypatch.setattr(circuit, "time", types.SimpleNamespace(monotonic=monotonic.time))
+    with caplog.at_level(logging.WARNING, logger="bot.runtime.circuit"):
+        storage.lua_acquire_window = unreachable
+        assert limiter.allows({"sender:r": 2}) and limiter.allows({"sender:r": 2})
+        assert not limiter.allows({"sender:r": 2})  # counted in this process
+        storage.lua_acquire_window = answers
+        monotonic.advance(10)
+        assert limiter.allows({"sender:r": 2})  # in Redis, which had none of them ...
+        assert other_process.allows({"sender:r": 2})
+        assert not limiter.allows({"sender:r": 2})  # ... shared with the other process
+    assert [r.levelname for r in caplog.records] == ["ERROR", "WARNING"]
+    assert "reachable again" in caplog.records[1].getMessage()
 
 
 def test_client_address_trusts_only_the_local_proxy():
