@@ -102,8 +102,15 @@ def _active_ticket(conversation_id: str) -> HandoffTicket:
     return ticket
 
 
+def _follow_up_page() -> int:
+    try:
+        return max(1, min(int(request.args.get("page", "1")), 100_000))
+    except ValueError:
+        return 1
+
+
 def _inbox_json(now: dt.datetime) -> Dict[str, Any]:
-    lists = queries.inbox(_uow(), now)
+    lists = queries.inbox(_uow(), now, _follow_up_page())
     profile = agents.agent_profile(_uow(), g.user.username)
     available = agents.team_available(_uow(), _state()["hours"], now)
 
@@ -122,6 +129,9 @@ def _inbox_json(now: dt.datetime) -> Dict[str, Any]:
         "waiting": [item(e) for e in lists["waiting"]],
         "claimed": [item(e) for e in lists["claimed"]],
         "open": [item(e) for e in lists["open"]],
+        "open_total": lists["open_total"],
+        "open_page": lists["open_page"],
+        "open_pages": lists["open_pages"],
     }
 
 

@@ -164,14 +164,20 @@ class TicketRepository:
             ).scalars()
         )
 
-    def active(self, limit: int) -> List[HandoffTicket]:
-        """Unclosed tickets, oldest first."""
-        return list(self.session.execute(
-            select(HandoffTicket)
-            .where(HandoffTicket.status.in_(ACTIVE_STATUSES))
-            .order_by(HandoffTicket.created_at, HandoffTicket.id)
-            .limit(limit)
-        ).scalars())
+    def with_status(self, status: str, newest_first: bool = False,
+                    limit: Optional[int] = None, offset: int = 0) -> List[HandoffTicket]:
+        """Tickets in one status, oldest first (or newest first), a page of them or all."""
+        order = (HandoffTicket.created_at.desc(), HandoffTicket.id.desc()) if newest_first \
+            else (HandoffTicket.created_at, HandoffTicket.id)
+        query = select(HandoffTicket).where(HandoffTicket.status == status).order_by(*order)
+        if limit is not None:
+            query = query.limit(limit).offset(offset)
+        return list(self.session.execute(query).scalars())
+
+    def count_with_status(self, status: str) -> int:
+        return self.session.execute(
+            select(func.count()).select_from(HandoffTicket).where(HandoffTicket.status == status)
+        ).scalar_one()
 
     def waiting_since(self, cutoff: dt.datetime) -> List[HandoffTicket]:
         """Tickets waiting for an agent since ``cutoff`` or longer."""

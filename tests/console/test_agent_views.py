@@ -1,6 +1,8 @@
 """The agent inbox in the console (Flask test client), with Rasa's API recorded."""
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from bot.console.databases import Databases
@@ -59,6 +61,30 @@ def test_the_inbox_as_json_and_as_the_polled_fragment(console):
     assert entry["detected_error"] == "period_closed" and entry["language"] == "en"
     fragment = console.get("/console/agent/?fragment=1").get_data(as_text=True)
     assert "<html" not in fragment and f"Claim case {waiting.id}" in fragment
+
+
+def test_todays_customer_is_in_the_inbox_behind_hundreds_of_old_follow_ups(console):
+    long_ago = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
+    with console.databases.sessions() as session:
+        session.add_all([HandoffTicket(conversation_id=f"conv-old-follow-up-{i:08d}", status=OPEN,
+                                       reason="off_duty", language="sv",
+                                       created_at=long_ago + dt.timedelta(hours=i))
+                         for i in range(230)])
+        session.commit()
+    waiting = ticket(console)
+    console.sign_in("anna")
+    data = console.get("/console/api/agent/inbox").json
+    assert [t["id"] for t in data["waiting"]] == [waiting.id]
+    assert data["open_total"] == 230 and len(data["open"]) == 25
+    assert (data["open_page"], data["open_pages"]) == (1, 10)
+    assert data["open"][0]["id"] > data["open"][-1]["id"]  # newest first
+    page = console.get("/console/agent/").get_data(as_text=True)
+    assert f"Claim case {waiting.id}" in page and "Follow up <span class=\"count\">(230)" in page
+    assert "Page 1 of 10" in page and "?page=2" in page and "fragment=1&amp;page=1" in page
+    last = console.get("/console/api/agent/inbox?page=10").json
+    assert last["open_page"] == 10 and len(last["open"]) == 5
+    assert console.get("/console/api/agent/inbox?page=x").json["open_page"] == 1
+    assert console.get("/console/api/agent/inbox?page=99999").json["open_page"] == 10
 
 
 def test_unreadable_hours_stop_the_pages_process_at_start_up(database_url, tmp_path):

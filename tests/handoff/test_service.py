@@ -348,3 +348,35 @@ def test_duty_switch_and_first_names(db):
     for bad in ("", "A1", "<b>", "x" * 40, "Anna!"):
         with pytest.raises(lifecycle.HandoffError):
             agents.set_first_name(uow, "anna", bad)
+
+
+def many_tickets(sessions, count: int, status: str, prefix: str, start: dt.datetime) -> list:
+    """``count`` tickets, one a minute from ``start``, written in one transaction."""
+    with sessions() as session:
+        tickets = [HandoffTicket(conversation_id=f"conv-{prefix}-{i:012d}", status=status,
+                                 reason="asked_for_human", language="en",
+                                 created_at=start + dt.timedelta(minutes=i))
+                   for i in range(count)]
+        session.add_all(tickets)
+        session.commit()
+        return [t.id for t in tickets]
+
+
+def test_a_new_escalation_is_never_hidden_behind_older_tickets(db):
+    # A bank's database after months: hundreds of old follow-ups and chats in progress
+    # in front of today's customer, who must still be in "waiting" (longest wait first).
+    url, sessions = db
+    long_ago = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
+    follow_ups = many_tickets(sessions, 260, OPEN, "old", long_ago)
+    in_progress = many_tickets(sessions, 210, CLAIMED, "busy", long_ago)
+    first_waiting = new_ticket(url, conversation="conv-today-000000001")
+    second_waiting = new_ticket(url, conversation="conv-today-000000002")
+    lists = inbox.inbox(UnitOfWork(sessions))
+    assert [e.ticket.id for e in lists[WAITING]] == [first_waiting.id, second_waiting.id]
+    assert [e.ticket.id for e in lists[CLAIMED]] == in_progress
+    assert lists["open_total"] == 260
+    # Follow-ups newest first, a page at a time.
+    assert [e.ticket.id for e in lists[OPEN]] == follow_ups[::-1][:inbox.FOLLOW_UPS_PER_PAGE]
+    last_page = inbox.inbox(UnitOfWork(sessions), follow_up_page=99)
+    assert last_page["open_page"] == last_page["open_pages"] == -(-260 // inbox.FOLLOW_UPS_PER_PAGE)
+    assert [e.ticket.id for e in last_page[OPEN]] == follow_ups[::-1][-(260 % inbox.FOLLOW_UPS_PER_PAGE):]
