@@ -138,11 +138,20 @@ def _inbox_json(now: dt.datetime) -> Dict[str, Any]:
 # -- the inbox
 
 @agent.app_template_filter("waited")
-def _waited(seconds: Any) -> str:
-    seconds = int(seconds or 0)
-    if seconds < 3600:
-        return f"{seconds // 60}:{seconds % 60:02d}"
-    return f"{seconds // 3600} h {seconds % 3600 // 60:02d} min"
+def waited_text(seconds: Any) -> str:
+    """How long a customer has waited, as a duration ("9 min", "2 h 5 min", "3 d 4 h"),
+    never as "8:59", which reads like a time of day.  web/console/agent.js counts on the
+    same way between two polls."""
+    minutes = max(0, int(seconds or 0)) // 60
+    if minutes < 1:
+        return "under 1 min"
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 24:
+        return f"{hours} h {minutes} min"
+    days, hours = divmod(hours, 24)
+    return f"{days} d {hours} h"
 
 
 @agent.route("/agent/")

@@ -206,3 +206,14 @@ def test_the_watcher_round_moves_unclaimed_chats(console):
     with console.databases.sessions() as session:
         assert session.get(HandoffTicket, waiting.id).status == OPEN
     assert console.api.calls[-1][1][0]["event"] == "resume"
+
+
+@pytest.mark.parametrize("seconds, text", [
+    (0, "under 1 min"), (59, "under 1 min"), (60, "1 min"), (539, "8 min"), (3599, "59 min"),
+    (3600, "1 h 0 min"), (3600 + 5 * 60 + 59, "1 h 5 min"), (86399, "23 h 59 min"),
+    (3 * 86400 + 4 * 3600 + 120, "3 d 4 h"), (-5, "under 1 min"), (None, "under 1 min"),
+])
+def test_waiting_time_reads_as_a_duration_not_a_time_of_day(seconds, text):
+    from bot.console.agent_views import waited_text
+
+    assert waited_text(seconds) == text
