@@ -110,7 +110,8 @@ def _follow_up_page() -> int:
 
 
 def _inbox_json(now: dt.datetime) -> Dict[str, Any]:
-    lists = queries.inbox(_uow(), now, _follow_up_page())
+    search = (request.args.get("q") or "").strip()[:100]
+    lists = queries.inbox(_uow(), now, _follow_up_page(), search)
     profile = agents.agent_profile(_uow(), g.user.username)
     available = agents.team_available(_uow(), _state()["hours"], now)
 
@@ -130,6 +131,7 @@ def _inbox_json(now: dt.datetime) -> Dict[str, Any]:
         "claimed": [item(e) for e in lists["claimed"]],
         "open": [item(e) for e in lists["open"]],
         "open_total": lists["open_total"],
+        "open_search": search,
         "open_page": lists["open_page"],
         "open_pages": lists["open_pages"],
     }

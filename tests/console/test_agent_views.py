@@ -85,6 +85,12 @@ def test_todays_customer_is_in_the_inbox_behind_hundreds_of_old_follow_ups(conso
     assert last["open_page"] == 10 and len(last["open"]) == 5
     assert console.get("/console/api/agent/inbox?page=x").json["open_page"] == 1
     assert console.get("/console/api/agent/inbox?page=99999").json["open_page"] == 10
+    found = console.get("/console/api/agent/inbox?q=conv-old-follow-up-00000007").json
+    assert [t["conversation_id"] for t in found["open"]] == ["conv-old-follow-up-00000007"]
+    assert found["open_total"] == 1 and found["open_search"] == "conv-old-follow-up-00000007"
+    assert [t["id"] for t in found["waiting"]] == [waiting.id]  # the search never hides them
+    page = console.get("/console/agent/?q=%3Cscript%3E").get_data(as_text=True)
+    assert "<script>" not in page and "&lt;script&gt;" in page and "(0 matching" in page
 
 
 def test_unreadable_hours_stop_the_pages_process_at_start_up(database_url, tmp_path):

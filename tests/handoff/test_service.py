@@ -380,3 +380,28 @@ def test_a_new_escalation_is_never_hidden_behind_older_tickets(db):
     last_page = inbox.inbox(UnitOfWork(sessions), follow_up_page=99)
     assert last_page["open_page"] == last_page["open_pages"] == -(-260 // inbox.FOLLOW_UPS_PER_PAGE)
     assert [e.ticket.id for e in last_page[OPEN]] == follow_ups[::-1][-(260 % inbox.FOLLOW_UPS_PER_PAGE):]
+
+
+def test_follow_ups_are_found_by_case_number_conversation_e_mail_or_error(db):
+    url, sessions = db
+    start = dt.datetime(2026, 3, 1, tzinfo=dt.timezone.utc)
+    ids = many_tickets(sessions, 40, OPEN, "find", start)
+    with sessions() as session:
+        session.get(HandoffTicket, ids[7]).detected_error = "period_closed"
+        session.add(TicketDetails(ticket_id=ids[12], contact_email="Kalle.Anka@Example.se"))
+        session.add(HandoffTicket(conversation_id="conv-waiting-100%_x", status=WAITING,
+                                  reason="asked_for_human", language="sv", created_at=start))
+        session.commit()
+
+    def found(search):
+        lists = inbox.inbox(UnitOfWork(sessions), follow_up_search=search)
+        return [e.ticket.id for e in lists[OPEN]], lists["open_total"]
+
+    assert found(f"#{ids[3]}") == ([ids[3]], 1)
+    assert ids[3] in found(str(ids[3]))[0]  # a bare number: that case, and ids containing it
+    assert found("PERIOD_closed") == ([ids[7]], 1)
+    assert found("kalle.anka@example") == ([ids[12]], 1)
+    assert found("conv-find-000000000039") == ([ids[39]], 1)
+    assert found("100%") == ([], 0)  # only follow-ups, and % is a character, not a wildcard
+    assert found("no such thing") == ([], 0)
+    assert found("")[1] == 40 and found("   ")[1] == 40
