@@ -109,6 +109,15 @@ def _follow_up_page() -> int:
         return 1
 
 
+def _backlog_warning(active: int) -> Optional[str]:
+    """Words for the agents when unclosed tickets pass HANDOFF_ACTIVE_WARNING."""
+    limit = _state()["config"].handoff_active_warning
+    if limit <= 0 or active <= limit:
+        return None
+    return (f"{active} tickets are unclosed (more than {limit}): a backlog, or a flood of "
+            "escalations. Close what is done or spam, and tell whoever runs the service.")
+
+
 def _inbox_json(now: dt.datetime) -> Dict[str, Any]:
     search = (request.args.get("q") or "").strip()[:100]
     lists = queries.inbox(_uow(), now, _follow_up_page(), search)
@@ -131,6 +140,8 @@ def _inbox_json(now: dt.datetime) -> Dict[str, Any]:
         "claimed": [item(e) for e in lists["claimed"]],
         "open": [item(e) for e in lists["open"]],
         "open_total": lists["open_total"],
+        "active_total": lists["active_total"],
+        "active_warning": _backlog_warning(lists["active_total"]),
         "open_search": search,
         "open_page": lists["open_page"],
         "open_pages": lists["open_pages"],

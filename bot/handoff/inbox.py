@@ -77,7 +77,9 @@ def inbox(uow: UnitOfWork, now: Optional[dt.datetime] = None, follow_up_page: in
     matching ``follow_up_search`` (case number, conversation, e-mail, error) if given."""
     now = now or utcnow()
     with uow:
-        open_total = uow.tickets.count_with_status(OPEN, follow_up_search)
+        all_follow_ups = uow.tickets.count_with_status(OPEN)
+        open_total = uow.tickets.count_with_status(OPEN, follow_up_search) \
+            if follow_up_search else all_follow_ups
         pages = max(1, -(-open_total // FOLLOW_UPS_PER_PAGE))
         page = min(max(1, follow_up_page), pages)
         waiting = uow.tickets.with_status(WAITING)
@@ -91,6 +93,8 @@ def inbox(uow: UnitOfWork, now: Optional[dt.datetime] = None, follow_up_page: in
         CLAIMED: entries[len(waiting):len(waiting) + len(claimed)],
         OPEN: entries[len(waiting) + len(claimed):],
         "open_total": open_total,
+        # Every unclosed ticket, whatever the follow-up search shows.
+        "active_total": len(waiting) + len(claimed) + all_follow_ups,
         "open_page": page,
         "open_pages": pages,
     }

@@ -52,6 +52,7 @@ def test_the_inbox_as_json_and_as_the_polled_fragment(console):
     follow_up = ticket(console, OPEN, "conv-agent-views-00000002")
     console.sign_in("anna")
     data = console.get("/console/api/agent/inbox").json
+    assert data["active_total"] == 2 and data["active_warning"] is None
     assert [t["id"] for t in data["waiting"]] == [waiting.id]
     assert [t["id"] for t in data["open"]] == [follow_up.id]
     assert data["me"] == {"username": "anna", "first_name": "Anna", "on_duty": False}
@@ -76,11 +77,13 @@ def test_todays_customer_is_in_the_inbox_behind_hundreds_of_old_follow_ups(conso
     data = console.get("/console/api/agent/inbox").json
     assert [t["id"] for t in data["waiting"]] == [waiting.id]
     assert data["open_total"] == 230 and len(data["open"]) == 25
+    assert data["active_total"] == 231 and "231 tickets are unclosed (more than 100)" in data["active_warning"]
     assert (data["open_page"], data["open_pages"]) == (1, 10)
     assert data["open"][0]["id"] > data["open"][-1]["id"]  # newest first
     page = console.get("/console/agent/").get_data(as_text=True)
     assert f"Claim case {waiting.id}" in page and "Follow up <span class=\"count\">(230)" in page
     assert "Page 1 of 10" in page and "?page=2" in page and "fragment=1&amp;page=1" in page
+    assert 'class="flash error backlog" role="alert">231 tickets are unclosed' in page
     last = console.get("/console/api/agent/inbox?page=10").json
     assert last["open_page"] == 10 and len(last["open"]) == 5
     assert console.get("/console/api/agent/inbox?page=x").json["open_page"] == 1
@@ -88,6 +91,7 @@ def test_todays_customer_is_in_the_inbox_behind_hundreds_of_old_follow_ups(conso
     found = console.get("/console/api/agent/inbox?q=conv-old-follow-up-00000007").json
     assert [t["conversation_id"] for t in found["open"]] == ["conv-old-follow-up-00000007"]
     assert found["open_total"] == 1 and found["open_search"] == "conv-old-follow-up-00000007"
+    assert found["active_total"] == 231  # the warning counts every unclosed ticket
     assert [t["id"] for t in found["waiting"]] == [waiting.id]  # the search never hides them
     page = console.get("/console/agent/?q=%3Cscript%3E").get_data(as_text=True)
     assert "<script>" not in page and "&lt;script&gt;" in page and "(0 matching" in page
