@@ -31,6 +31,7 @@ from flask import (
     url_for,
 )
 
+from bot.console import shared
 from bot.console.shared import console_blueprint, databases
 from bot.handoff import agents, inbox as queries, lifecycle
 from bot.handoff.hours import opening_hours
@@ -201,6 +202,26 @@ def first_name():
 
 
 # -- one chat
+
+@agent.route("/agent/follow-ups/close", methods=["POST"])
+def close_follow_ups():
+    """Closes the ticked follow-ups (spam, a flood of escalations) with a reason, audited."""
+    back = shared.safe_next(request.form.get("back"))
+    try:
+        ids = [int(i) for i in request.form.getlist("ticket")]
+    except ValueError:
+        return _fail("Choose follow-ups by their case numbers.", 400, back)
+    try:
+        closed = lifecycle.close_follow_ups(_uow(), ids, g.user.username,
+                                            request.form.get("reason", ""))
+    except lifecycle.HandoffError as problem:
+        return _fail(str(problem), 400, back)
+    left = len(set(ids)) - len(closed)
+    message = f"Closed {len(closed)} follow-up{'s' if len(closed) != 1 else ''}."
+    if left:
+        message += f" {left} had been taken or closed by someone else and were left as they are."
+    return _done(message, back, closed=closed)
+
 
 @agent.route("/agent/chats/<conversation_id>")
 def chat(conversation_id: str):

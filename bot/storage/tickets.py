@@ -41,9 +41,11 @@ WAITING = "waiting"
 CLAIMED = "claimed"
 RESOLVED = "resolved"
 HANDED_BACK = "handed_back"
+# Closed without an answer: spam, or a flood of escalations (the reason is the note).
+CLOSED = "closed"
 # A conversation has at most one ticket in one of these at a time.
 ACTIVE_STATUSES = (WAITING, CLAIMED, OPEN)
-CLOSED_STATUSES = (RESOLVED, HANDED_BACK)
+CLOSED_STATUSES = (RESOLVED, HANDED_BACK, CLOSED)
 
 
 class HandoffTicket(Base):

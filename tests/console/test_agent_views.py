@@ -227,3 +227,33 @@ def test_waiting_time_reads_as_a_duration_not_a_time_of_day(seconds, text):
     from bot.console.agent_views import waited_text
 
     assert waited_text(seconds) == text
+
+
+def test_agents_close_ticked_follow_ups_as_spam(console):
+    spam = [ticket(console, OPEN, f"conv-agent-views-spam-{i:04d}") for i in range(3)]
+    waiting = ticket(console)
+    console.sign_in("anna")
+    response = console.client.post("/console/agent/follow-ups/close", data={
+        "ticket": [str(t.id) for t in spam[:2]] + [str(waiting.id)], "reason": "spam",
+        "back": "/console/agent/?page=1", "csrf_token": console.csrf()})
+    assert response.status_code == 302 and response.headers["Location"] == "/console/agent/?page=1"
+    data = console.get("/console/api/agent/inbox").json
+    assert [t["id"] for t in data["open"]] == [spam[2].id]
+    assert [t["id"] for t in data["waiting"]] == [waiting.id]
+    page = console.get("/console/agent/").get_data(as_text=True)
+    assert "Closed 2 follow-ups. 1 had been taken or closed by someone else" in page
+    assert 'form="close-follow-ups"' in page and 'id="close-follow-ups"' in page
+    console.sign_in("adam")
+    audit = console.get("/console/audit").get_data(as_text=True)
+    assert audit.count("<td>handoff closed</td>") == 2 and '"reason": "spam"' in audit
+    refused = console.client.post("/console/agent/follow-ups/close", data={
+        "ticket": [str(spam[2].id)], "reason": "", "csrf_token": console.csrf()},
+        headers={"X-Requested-With": "fetch"})
+    assert refused.status_code == 400 and "Say why" in refused.json["error"]
+    bad = console.client.post("/console/agent/follow-ups/close", data={
+        "ticket": ["x"], "reason": "spam", "csrf_token": console.csrf()},
+        headers={"X-Requested-With": "fetch"})
+    assert bad.status_code == 400
+    no_csrf = console.client.post("/console/agent/follow-ups/close", data={
+        "ticket": [str(spam[2].id)], "reason": "spam"})
+    assert no_csrf.status_code == 403

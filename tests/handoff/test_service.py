@@ -16,6 +16,7 @@ from bot.storage.database import make_engine, make_session_factory
 from bot.storage.migrate import upgrade
 from bot.storage.tickets import (
     CLAIMED,
+    CLOSED,
     HANDED_BACK,
     OPEN,
     RESOLVED,
@@ -148,7 +149,7 @@ def test_a_transition_and_its_audit_row_are_one_transaction(db, monkeypatch):
 @pytest.mark.parametrize("step, status", [
     ("hand_back", WAITING), ("hand_back", OPEN), ("time_out", CLAIMED), ("time_out", OPEN),
     ("claim", CLAIMED), ("claim", RESOLVED), ("resolve", WAITING), ("resolve", HANDED_BACK),
-    ("reopen", RESOLVED),
+    ("reopen", RESOLVED), ("close", WAITING), ("close", CLAIMED), ("close", RESOLVED),
 ])
 def test_the_state_machine_refuses_a_step_it_has_no_arrow_for(db, step, status):
     url, sessions = db
@@ -405,3 +406,52 @@ def test_follow_ups_are_found_by_case_number_conversation_e_mail_or_error(db):
     assert found("100%") == ([], 0)  # only follow-ups, and % is a character, not a wildcard
     assert found("no such thing") == ([], 0)
     assert found("")[1] == 40 and found("   ")[1] == 40
+
+
+def test_follow_ups_are_closed_in_bulk_with_a_reason_each_audited(db):
+    url, sessions = db
+    start = dt.datetime(2026, 3, 1, tzinfo=dt.timezone.utc)
+    spam = many_tickets(sessions, 5, OPEN, "spam", start)
+    live = new_ticket(url, conversation="conv-live-000000001")  # waiting: never closed here
+    closed = lifecycle.close_follow_ups(UnitOfWork(sessions), [*spam, live.id, 999999],
+                                        "anna", "spam from one address")
+    assert closed == spam
+    with sessions() as session:
+        assert {session.get(HandoffTicket, i).status for i in spam} == {CLOSED}
+        assert session.get(HandoffTicket, live.id).status == WAITING
+        details = session.get(TicketDetails, spam[0])
+        assert (details.closed_by, details.resolution_note) == ("anna", "spam from one address")
+        audit = AuditRepository(session).for_conversation(f"conv-spam-{0:012d}")
+        assert [(e.username, e.action, e.detail["reason"]) for e in audit] == [
+            ("anna", "handoff_closed", "spam from one address")]
+    # Closed is closed: no second close, no claim.
+    assert lifecycle.close_follow_ups(UnitOfWork(sessions), spam, "bertil", "again") == []
+    with pytest.raises(lifecycle.HandoffError):
+        lifecycle.claim(UnitOfWork(sessions), RecordingApi(), spam[0], "bertil")
+
+
+@pytest.mark.parametrize("ids, reason, problem", [
+    ([1], "", "Say why"), ([1], "x" * 201, "at most 200"), ([], "spam", "Choose"),
+    (list(range(1, 202)), "spam", "at most 200 tickets"),
+])
+def test_a_bulk_close_needs_a_reason_and_a_sane_number_of_tickets(db, ids, reason, problem):
+    url, sessions = db
+    with pytest.raises(lifecycle.HandoffError, match=problem):
+        lifecycle.close_follow_ups(UnitOfWork(sessions), ids, "anna", reason)
+
+
+def test_a_bulk_close_whose_audit_fails_closes_nothing(db, monkeypatch):
+    url, sessions = db
+    spam = many_tickets(sessions, 3, OPEN, "spam", dt.datetime(2026, 3, 1, tzinfo=dt.timezone.utc))
+    record = AuditRepository.record
+    calls = []
+
+    def fails_on_the_third(self, username, action, *args, **detail):
+        calls.append(action)
+        return record(self, None if len(calls) == 3 else username, action, *args, **detail)
+
+    monkeypatch.setattr(AuditRepository, "record", fails_on_the_third)
+    with pytest.raises(IntegrityError):
+        lifecycle.close_follow_ups(UnitOfWork(sessions), spam, "anna", "spam")
+    with sessions() as session:
+        assert {session.get(HandoffTicket, i).status for i in spam} == {OPEN}

@@ -44,8 +44,10 @@
         .then(function (html) {
           if (html === null) return;
           var stripped = withoutTimes(html.trim());
-          // Do not swap the lists under a pointer pressing a button.
-          if (stripped !== last && !container.matches(":active")) {
+          // Do not swap the lists under a pointer pressing a button, nor while follow-ups
+          // are chosen for closing (the choice would be lost).
+          if (stripped !== last && !container.matches(":active")
+              && !container.querySelector("input[type=checkbox]:checked")) {
             container.innerHTML = html;
             last = stripped;
             ticking();
