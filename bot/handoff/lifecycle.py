@@ -3,12 +3,14 @@
     escalate ──(agents on duty)──▶ waiting ──claim──▶ claimed ──hand back──▶ handed_back
         │                            │                   └────resolve─────▶ resolved
         │                     (nobody claims it in time: time out)
-        └──(off duty)──────────────▶ open ◀┘   (claim: ▶ claimed; resolve: ▶ resolved)
+        └──(off duty)──────────────▶ open ◀┘   (claim: ▶ claimed; resolve: ▶ resolved;
+                                                     close, as spam: ▶ closed)
 
 The arrows are ``TRANSITIONS``, stated once; a step without an arrow is refused
 (``TransitionNotAllowed``).  The action server escalates (actions/escalation.py) and
 stores the customer's e-mail address (actions/handoff.py); the agent inbox
-(bot/console/agent_views.py) claims, replies, hands back and resolves; the claim-timeout
+(bot/console/agent_views.py) claims, replies, hands back, resolves and closes follow-ups
+in bulk; the claim-timeout
 watcher (bot/handoff/watcher.py) times out.  They all only translate what happens here
 into messages, events and HTTP.
 
