@@ -86,6 +86,9 @@ class Settings:
     handoff_claim_timeout_seconds: int
     # Rasa's HTTP API as the pages process reaches it; empty: http://127.0.0.1:RASA_PORT.
     handoff_rasa_url: str
+    # The agent inbox warns when more tickets than this are unclosed (waiting, in progress
+    # or follow-up): a backlog, or a flood of escalations; 0: never.
+    handoff_active_warning: int
 
 
 def _sqlite_url(name: str) -> str:
@@ -132,4 +135,5 @@ def settings(env: Optional[Mapping[str, str]] = None) -> Settings:
         handoff_timezone=env.get("HANDOFF_TIMEZONE", "Europe/Stockholm"),
         handoff_claim_timeout_seconds=int(env.get("HANDOFF_CLAIM_TIMEOUT_SECONDS", "180")),
         handoff_rasa_url=env.get("HANDOFF_RASA_URL", ""),
+        handoff_active_warning=int(env.get("HANDOFF_ACTIVE_WARNING", "100")),
     )

@@ -31,6 +31,7 @@ from flask import (
     url_for,
 )
 
+from bot.console import shared
 from bot.console.shared import console_blueprint, databases
 from bot.handoff import agents, inbox as queries, lifecycle
 from bot.handoff.hours import opening_hours
@@ -102,8 +103,25 @@ def _active_ticket(conversation_id: str) -> HandoffTicket:
     return ticket
 
 
+def _follow_up_page() -> int:
+    try:
+        return max(1, min(int(request.args.get("page", "1")), 100_000))
+    except ValueError:
+        return 1
+
+
+def _backlog_warning(active: int) -> Optional[str]:
+    """Words for the agents when unclosed tickets pass HANDOFF_ACTIVE_WARNING."""
+    limit = _state()["config"].handoff_active_warning
+    if limit <= 0 or active <= limit:
+        return None
+    return (f"{active} tickets are unclosed (more than {limit}): a backlog, or a flood of "
+            "escalations. Close what is done or spam, and tell whoever runs the service.")
+
+
 def _inbox_json(now: dt.datetime) -> Dict[str, Any]:
-    lists = queries.inbox(_uow(), now)
+    search = (request.args.get("q") or "").strip()[:100]
+    lists = queries.inbox(_uow(), now, _follow_up_page(), search)
     profile = agents.agent_profile(_uow(), g.user.username)
     available = agents.team_available(_uow(), _state()["hours"], now)
 
@@ -122,17 +140,32 @@ def _inbox_json(now: dt.datetime) -> Dict[str, Any]:
         "waiting": [item(e) for e in lists["waiting"]],
         "claimed": [item(e) for e in lists["claimed"]],
         "open": [item(e) for e in lists["open"]],
+        "open_total": lists["open_total"],
+        "active_total": lists["active_total"],
+        "active_warning": _backlog_warning(lists["active_total"]),
+        "open_search": search,
+        "open_page": lists["open_page"],
+        "open_pages": lists["open_pages"],
     }
 
 
 # -- the inbox
 
 @agent.app_template_filter("waited")
-def _waited(seconds: Any) -> str:
-    seconds = int(seconds or 0)
-    if seconds < 3600:
-        return f"{seconds // 60}:{seconds % 60:02d}"
-    return f"{seconds // 3600} h {seconds % 3600 // 60:02d} min"
+def waited_text(seconds: Any) -> str:
+    """How long a customer has waited, as a duration ("9 min", "2 h 5 min", "3 d 4 h"),
+    never as "8:59", which reads like a time of day.  web/console/agent.js counts on the
+    same way between two polls."""
+    minutes = max(0, int(seconds or 0)) // 60
+    if minutes < 1:
+        return "under 1 min"
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 24:
+        return f"{hours} h {minutes} min"
+    days, hours = divmod(hours, 24)
+    return f"{days} d {hours} h"
 
 
 @agent.route("/agent/")
@@ -169,6 +202,26 @@ def first_name():
 
 
 # -- one chat
+
+@agent.route("/agent/follow-ups/close", methods=["POST"])
+def close_follow_ups():
+    """Closes the ticked follow-ups (spam, a flood of escalations) with a reason, audited."""
+    back = shared.safe_next(request.form.get("back"))
+    try:
+        ids = [int(i) for i in request.form.getlist("ticket")]
+    except ValueError:
+        return _fail("Choose follow-ups by their case numbers.", 400, back)
+    try:
+        closed = lifecycle.close_follow_ups(_uow(), ids, g.user.username,
+                                            request.form.get("reason", ""))
+    except lifecycle.HandoffError as problem:
+        return _fail(str(problem), 400, back)
+    left = len(set(ids)) - len(closed)
+    message = f"Closed {len(closed)} follow-up{'s' if len(closed) != 1 else ''}."
+    if left:
+        message += f" {left} had been taken or closed by someone else and were left as they are."
+    return _done(message, back, closed=closed)
+
 
 @agent.route("/agent/chats/<conversation_id>")
 def chat(conversation_id: str):

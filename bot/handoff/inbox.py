@@ -66,15 +66,37 @@ def _entries(uow: UnitOfWork, tickets: Sequence[HandoffTicket], now: dt.datetime
     ]
 
 
-def inbox(uow: UnitOfWork, now: Optional[dt.datetime] = None, limit: int = 200) -> Dict[str, List[InboxEntry]]:
-    """Unclosed tickets by status: waiting (longest wait first), claimed, open."""
+FOLLOW_UPS_PER_PAGE = 25
+
+
+def inbox(uow: UnitOfWork, now: Optional[dt.datetime] = None, follow_up_page: int = 1,
+          follow_up_search: str = "") -> Dict[str, Any]:
+    """The agent inbox: every waiting chat (longest wait first) and every chat in progress,
+    never cut off, since a customer missing there is a customer nobody answers; follow-ups,
+    which pile up over months, newest first a page at a time, with their total, those
+    matching ``follow_up_search`` (case number, conversation, e-mail, error) if given."""
     now = now or utcnow()
     with uow:
-        entries = _entries(uow, uow.tickets.active(limit), now)
+        all_follow_ups = uow.tickets.count_with_status(OPEN)
+        open_total = uow.tickets.count_with_status(OPEN, follow_up_search) \
+            if follow_up_search else all_follow_ups
+        pages = max(1, -(-open_total // FOLLOW_UPS_PER_PAGE))
+        page = min(max(1, follow_up_page), pages)
+        waiting = uow.tickets.with_status(WAITING)
+        claimed = uow.tickets.with_status(CLAIMED)
+        follow_ups = uow.tickets.with_status(
+            OPEN, newest_first=True, limit=FOLLOW_UPS_PER_PAGE,
+            offset=(page - 1) * FOLLOW_UPS_PER_PAGE, search=follow_up_search)
+        entries = _entries(uow, [*waiting, *claimed, *follow_ups], now)
     return {
-        WAITING: [e for e in entries if e.ticket.status == WAITING],
-        CLAIMED: [e for e in entries if e.ticket.status == CLAIMED],
-        OPEN: [e for e in entries if e.ticket.status == OPEN][::-1],
+        WAITING: entries[:len(waiting)],
+        CLAIMED: entries[len(waiting):len(waiting) + len(claimed)],
+        OPEN: entries[len(waiting) + len(claimed):],
+        "open_total": open_total,
+        # Every unclosed ticket, whatever the follow-up search shows.
+        "active_total": len(waiting) + len(claimed) + all_follow_ups,
+        "open_page": page,
+        "open_pages": pages,
     }
 
 

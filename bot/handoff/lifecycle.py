@@ -3,12 +3,14 @@
     escalate ──(agents on duty)──▶ waiting ──claim──▶ claimed ──hand back──▶ handed_back
         │                            │                   └────resolve─────▶ resolved
         │                     (nobody claims it in time: time out)
-        └──(off duty)──────────────▶ open ◀┘   (claim: ▶ claimed; resolve: ▶ resolved)
+        └──(off duty)──────────────▶ open ◀┘   (claim: ▶ claimed; resolve: ▶ resolved;
+                                                     close, as spam: ▶ closed)
 
 The arrows are ``TRANSITIONS``, stated once; a step without an arrow is refused
 (``TransitionNotAllowed``).  The action server escalates (actions/escalation.py) and
 stores the customer's e-mail address (actions/handoff.py); the agent inbox
-(bot/console/agent_views.py) claims, replies, hands back and resolves; the claim-timeout
+(bot/console/agent_views.py) claims, replies, hands back, resolves and closes follow-ups
+in bulk; the claim-timeout
 watcher (bot/handoff/watcher.py) times out.  They all only translate what happens here
 into messages, events and HTTP.
 
@@ -36,6 +38,7 @@ from bot.handoff.responses import render
 from bot.storage.annotations import AuditEvent
 from bot.storage.tickets import (
     CLAIMED,
+    CLOSED,
     HANDED_BACK,
     OPEN,
     RESOLVED,
@@ -47,7 +50,8 @@ from bot.storage.tickets import (
 from bot.storage.unit_of_work import UnitOfWork
 
 __all__ = ["HandoffError", "TransitionNotAllowed", "TRANSITIONS", "Escalation", "escalate",
-           "save_contact_email", "claim", "reply", "hand_back", "resolve", "time_out_waiting",
+           "save_contact_email", "claim", "reply", "hand_back", "resolve", "close_follow_ups",
+           "time_out_waiting",
            "follow_up_events"]
 
 MAX_REPLY_CHARS = 4000
@@ -60,7 +64,10 @@ TRANSITIONS: Dict[str, Tuple[Tuple[str, ...], str]] = {
     "time_out": ((WAITING,), OPEN),
     "hand_back": ((CLAIMED,), HANDED_BACK),
     "resolve": ((CLAIMED, OPEN), RESOLVED),
+    "close": ((OPEN,), CLOSED),
 }
+MAX_BULK_CLOSE = 200
+MAX_CLOSE_REASON_CHARS = 200
 
 
 def utcnow() -> dt.datetime:
@@ -276,6 +283,39 @@ def resolve(uow: UnitOfWork, api: RasaApi, ticket_id: int, username: str, note: 
         _tell_or_undo(uow, api, ticket, "resolve", CLAIMED, audited,
                       _back_to_the_assistant("utter_handoff_closed", ticket.language or "en"))
     return _fresh(uow, ticket_id)
+
+
+def close_follow_ups(uow: UnitOfWork, ticket_ids: Sequence[int], username: str,
+                     reason: str) -> List[int]:
+    """Closes follow-up tickets nobody will answer (spam, a flood of escalations) with the
+    reason, each audited, all in one transaction; returns the ids it closed.  A ticket
+    that is no longer a follow-up (someone claimed or resolved it meanwhile) is left as
+    it is.  Live chats are never closed this way: they are claimed and resolved."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise HandoffError("Say why these tickets are closed (for example \"spam\").")
+    if len(reason) > MAX_CLOSE_REASON_CHARS:
+        raise HandoffError(f"A reason is at most {MAX_CLOSE_REASON_CHARS} characters.")
+    ids = sorted({int(i) for i in ticket_ids})
+    if not ids:
+        raise HandoffError("Choose the follow-ups to close.")
+    if len(ids) > MAX_BULK_CLOSE:
+        raise HandoffError(f"Close at most {MAX_BULK_CLOSE} tickets at a time.")
+    from bot.privacy import mask_text
+
+    closed = []
+    with uow:
+        for ticket_id in ids:
+            ticket = uow.tickets.get(ticket_id)
+            if ticket is None or ticket.status != OPEN:
+                continue
+            if not transition(uow, ticket_id, "close", OPEN):
+                continue  # claimed or resolved by someone else just now
+            _close(uow.tickets.details_to_write(ticket_id), username, mask_text(reason))
+            uow.audit.record(username, "handoff_closed", ticket.conversation_id,
+                             ticket=ticket_id, reason=mask_text(reason))
+            closed.append(ticket_id)
+    return closed
 
 
 # -- the claim-timeout watcher

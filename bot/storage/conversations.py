@@ -40,7 +40,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.storage.annotations import ConversationReview, ConversationTag
-from bot.storage.database import Base
+from bot.storage.database import Base, like_escape
 from bot.catalogue.intents import FALLBACK_INTENT
 
 # "Did that fix it?" answered yes: action_handle_feedback utters this.
@@ -379,10 +379,6 @@ class ConversationFilter:
         return bool(self.to_args())
 
 
-def _like_escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def _day_start(day: dt.date, tz: dt.tzinfo) -> float:
     return dt.datetime.combine(day, dt.time.min, tzinfo=tz).timestamp()
 
@@ -404,7 +400,7 @@ class ConversationRepository:
                 s.first_ts < _day_start(f.date_to + dt.timedelta(days=1), self.timezone)
             )
         if f.error:
-            conditions.append(s.errors.like(f"%,{_like_escape(f.error)},%", escape="\\"))
+            conditions.append(s.errors.like(f"%,{like_escape(f.error)},%", escape="\\"))
         if f.language:
             conditions.append(s.language == f.language)
         for name in ("escalated", "resolved", "fell_back"):
@@ -428,7 +424,7 @@ class ConversationRepository:
         if f.text:
             words = [w for w in f.text.lower().split() if w][:8]
             conditions.extend(
-                s.search_text.like(f"%{_like_escape(w)}%", escape="\\") for w in words
+                s.search_text.like(f"%{like_escape(w)}%", escape="\\") for w in words
             )
         return conditions
 

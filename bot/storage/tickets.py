@@ -28,21 +28,24 @@ from sqlalchemy import (
     String,
     Text,
     func,
+    or_,
     select,
     update,
 )
 from sqlalchemy.orm import Session
 
-from bot.storage.database import Base
+from bot.storage.database import Base, like_escape
 
 OPEN = "open"
 WAITING = "waiting"
 CLAIMED = "claimed"
 RESOLVED = "resolved"
 HANDED_BACK = "handed_back"
+# Closed without an answer: spam, or a flood of escalations (the reason is the note).
+CLOSED = "closed"
 # A conversation has at most one ticket in one of these at a time.
 ACTIVE_STATUSES = (WAITING, CLAIMED, OPEN)
-CLOSED_STATUSES = (RESOLVED, HANDED_BACK)
+CLOSED_STATUSES = (RESOLVED, HANDED_BACK, CLOSED)
 
 
 class HandoffTicket(Base):
@@ -107,6 +110,28 @@ class NewTicket:
     recent_messages: List[str] = field(default_factory=list)
 
 
+def _matching(query, search: str):
+    """Tickets an agent looks for: "#549" is case 549 alone; any other text matches a case
+    number equal to it, or a part of the conversation id, the contact e-mail or the
+    detected error (case-insensitive, taken literally)."""
+    search = (search or "").strip()[:100]
+    if not search:
+        return query
+    if search.startswith("#") and search[1:].isdigit() and len(search) < 11:
+        return query.where(HandoffTicket.id == int(search[1:]))
+    pattern = f"%{like_escape(search.lower())}%"
+    conditions = [
+        func.lower(HandoffTicket.conversation_id).like(pattern, escape="\\"),
+        func.lower(HandoffTicket.detected_error).like(pattern, escape="\\"),
+        HandoffTicket.id.in_(
+            select(TicketDetails.ticket_id)
+            .where(func.lower(TicketDetails.contact_email).like(pattern, escape="\\"))),
+    ]
+    if search.isdigit() and len(search) < 10:
+        conditions.append(HandoffTicket.id == int(search))
+    return query.where(or_(*conditions))
+
+
 class TicketRepository:
     """All reads and writes of handoff tickets and their details, in the caller's session
     (a unit of work, bot/storage/unit_of_work.py, owns the commit)."""
@@ -164,14 +189,21 @@ class TicketRepository:
             ).scalars()
         )
 
-    def active(self, limit: int) -> List[HandoffTicket]:
-        """Unclosed tickets, oldest first."""
-        return list(self.session.execute(
-            select(HandoffTicket)
-            .where(HandoffTicket.status.in_(ACTIVE_STATUSES))
-            .order_by(HandoffTicket.created_at, HandoffTicket.id)
-            .limit(limit)
-        ).scalars())
+    def with_status(self, status: str, newest_first: bool = False, limit: Optional[int] = None,
+                    offset: int = 0, search: str = "") -> List[HandoffTicket]:
+        """Tickets in one status, oldest first (or newest first), a page of them or all,
+        matching ``search`` (see ``_matching``) when one is given."""
+        order = (HandoffTicket.created_at.desc(), HandoffTicket.id.desc()) if newest_first \
+            else (HandoffTicket.created_at, HandoffTicket.id)
+        query = _matching(select(HandoffTicket).where(HandoffTicket.status == status), search)
+        query = query.order_by(*order)
+        if limit is not None:
+            query = query.limit(limit).offset(offset)
+        return list(self.session.execute(query).scalars())
+
+    def count_with_status(self, status: str, search: str = "") -> int:
+        query = select(func.count()).select_from(HandoffTicket).where(HandoffTicket.status == status)
+        return self.session.execute(_matching(query, search)).scalar_one()
 
     def waiting_since(self, cutoff: dt.datetime) -> List[HandoffTicket]:
         """Tickets waiting for an agent since ``cutoff`` or longer."""

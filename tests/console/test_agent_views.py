@@ -1,6 +1,8 @@
 """The agent inbox in the console (Flask test client), with Rasa's API recorded."""
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from bot.console.databases import Databases
@@ -50,6 +52,7 @@ def test_the_inbox_as_json_and_as_the_polled_fragment(console):
     follow_up = ticket(console, OPEN, "conv-agent-views-00000002")
     console.sign_in("anna")
     data = console.get("/console/api/agent/inbox").json
+    assert data["active_total"] == 2 and data["active_warning"] is None
     assert [t["id"] for t in data["waiting"]] == [waiting.id]
     assert [t["id"] for t in data["open"]] == [follow_up.id]
     assert data["me"] == {"username": "anna", "first_name": "Anna", "on_duty": False}
@@ -59,6 +62,39 @@ def test_the_inbox_as_json_and_as_the_polled_fragment(console):
     assert entry["detected_error"] == "period_closed" and entry["language"] == "en"
     fragment = console.get("/console/agent/?fragment=1").get_data(as_text=True)
     assert "<html" not in fragment and f"Claim case {waiting.id}" in fragment
+
+
+def test_todays_customer_is_in_the_inbox_behind_hundreds_of_old_follow_ups(console):
+    long_ago = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
+    with console.databases.sessions() as session:
+        session.add_all([HandoffTicket(conversation_id=f"conv-old-follow-up-{i:08d}", status=OPEN,
+                                       reason="off_duty", language="sv",
+                                       created_at=long_ago + dt.timedelta(hours=i))
+                         for i in range(230)])
+        session.commit()
+    waiting = ticket(console)
+    console.sign_in("anna")
+    data = console.get("/console/api/agent/inbox").json
+    assert [t["id"] for t in data["waiting"]] == [waiting.id]
+    assert data["open_total"] == 230 and len(data["open"]) == 25
+    assert data["active_total"] == 231 and "231 tickets are unclosed (more than 100)" in data["active_warning"]
+    assert (data["open_page"], data["open_pages"]) == (1, 10)
+    assert data["open"][0]["id"] > data["open"][-1]["id"]  # newest first
+    page = console.get("/console/agent/").get_data(as_text=True)
+    assert f"Claim case {waiting.id}" in page and "Follow up <span class=\"count\">(230)" in page
+    assert "Page 1 of 10" in page and "?page=2" in page and "fragment=1&amp;page=1" in page
+    assert 'class="flash error backlog" role="alert">231 tickets are unclosed' in page
+    last = console.get("/console/api/agent/inbox?page=10").json
+    assert last["open_page"] == 10 and len(last["open"]) == 5
+    assert console.get("/console/api/agent/inbox?page=x").json["open_page"] == 1
+    assert console.get("/console/api/agent/inbox?page=99999").json["open_page"] == 10
+    found = console.get("/console/api/agent/inbox?q=conv-old-follow-up-00000007").json
+    assert [t["conversation_id"] for t in found["open"]] == ["conv-old-follow-up-00000007"]
+    assert found["open_total"] == 1 and found["open_search"] == "conv-old-follow-up-00000007"
+    assert found["active_total"] == 231  # the warning counts every unclosed ticket
+    assert [t["id"] for t in found["waiting"]] == [waiting.id]  # the search never hides them
+    page = console.get("/console/agent/?q=%3Cscript%3E").get_data(as_text=True)
+    assert "<script>" not in page and "&lt;script&gt;" in page and "(0 matching" in page
 
 
 def test_unreadable_hours_stop_the_pages_process_at_start_up(database_url, tmp_path):
@@ -180,3 +216,44 @@ def test_the_watcher_round_moves_unclaimed_chats(console):
     with console.databases.sessions() as session:
         assert session.get(HandoffTicket, waiting.id).status == OPEN
     assert console.api.calls[-1][1][0]["event"] == "resume"
+
+
+@pytest.mark.parametrize("seconds, text", [
+    (0, "under 1 min"), (59, "under 1 min"), (60, "1 min"), (539, "8 min"), (3599, "59 min"),
+    (3600, "1 h 0 min"), (3600 + 5 * 60 + 59, "1 h 5 min"), (86399, "23 h 59 min"),
+    (3 * 86400 + 4 * 3600 + 120, "3 d 4 h"), (-5, "under 1 min"), (None, "under 1 min"),
+])
+def test_waiting_time_reads_as_a_duration_not_a_time_of_day(seconds, text):
+    from bot.console.agent_views import waited_text
+
+    assert waited_text(seconds) == text
+
+
+def test_agents_close_ticked_follow_ups_as_spam(console):
+    spam = [ticket(console, OPEN, f"conv-agent-views-spam-{i:04d}") for i in range(3)]
+    waiting = ticket(console)
+    console.sign_in("anna")
+    response = console.client.post("/console/agent/follow-ups/close", data={
+        "ticket": [str(t.id) for t in spam[:2]] + [str(waiting.id)], "reason": "spam",
+        "back": "/console/agent/?page=1", "csrf_token": console.csrf()})
+    assert response.status_code == 302 and response.headers["Location"] == "/console/agent/?page=1"
+    data = console.get("/console/api/agent/inbox").json
+    assert [t["id"] for t in data["open"]] == [spam[2].id]
+    assert [t["id"] for t in data["waiting"]] == [waiting.id]
+    page = console.get("/console/agent/").get_data(as_text=True)
+    assert "Closed 2 follow-ups. 1 had been taken or closed by someone else" in page
+    assert 'form="close-follow-ups"' in page and 'id="close-follow-ups"' in page
+    console.sign_in("adam")
+    audit = console.get("/console/audit").get_data(as_text=True)
+    assert audit.count("<td>handoff closed</td>") == 2 and '"reason": "spam"' in audit
+    refused = console.client.post("/console/agent/follow-ups/close", data={
+        "ticket": [str(spam[2].id)], "reason": "", "csrf_token": console.csrf()},
+        headers={"X-Requested-With": "fetch"})
+    assert refused.status_code == 400 and "Say why" in refused.json["error"]
+    bad = console.client.post("/console/agent/follow-ups/close", data={
+        "ticket": ["x"], "reason": "spam", "csrf_token": console.csrf()},
+        headers={"X-Requested-With": "fetch"})
+    assert bad.status_code == 400
+    no_csrf = console.client.post("/console/agent/follow-ups/close", data={
+        "ticket": [str(spam[2].id)], "reason": "spam"})
+    assert no_csrf.status_code == 403

@@ -104,6 +104,9 @@ def test_the_transcript_shows_escalations_and_tickets(signed_in):
     assert "Handoff ticket" in page and "fix_did_not_work" in page
     assert "ärende 1" in page  # the assistant told the customer the case number
     assert "0.72" in page  # a low confidence is shown
+    # From the ticket to the live chat, where an agent can claim and answer it.
+    assert 'href="/console/agent/chats/conv-denied-sv-00002">Open the chat</a>' in page
+    assert signed_in.get("/console/agent/chats/conv-denied-sv-00002").status_code == 200
 
 
 def test_messages_are_shown_as_text_never_as_markup(console):

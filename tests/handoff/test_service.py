@@ -16,6 +16,7 @@ from bot.storage.database import make_engine, make_session_factory
 from bot.storage.migrate import upgrade
 from bot.storage.tickets import (
     CLAIMED,
+    CLOSED,
     HANDED_BACK,
     OPEN,
     RESOLVED,
@@ -148,7 +149,7 @@ def test_a_transition_and_its_audit_row_are_one_transaction(db, monkeypatch):
 @pytest.mark.parametrize("step, status", [
     ("hand_back", WAITING), ("hand_back", OPEN), ("time_out", CLAIMED), ("time_out", OPEN),
     ("claim", CLAIMED), ("claim", RESOLVED), ("resolve", WAITING), ("resolve", HANDED_BACK),
-    ("reopen", RESOLVED),
+    ("reopen", RESOLVED), ("close", WAITING), ("close", CLAIMED), ("close", RESOLVED),
 ])
 def test_the_state_machine_refuses_a_step_it_has_no_arrow_for(db, step, status):
     url, sessions = db
@@ -348,3 +349,109 @@ def test_duty_switch_and_first_names(db):
     for bad in ("", "A1", "<b>", "x" * 40, "Anna!"):
         with pytest.raises(lifecycle.HandoffError):
             agents.set_first_name(uow, "anna", bad)
+
+
+def many_tickets(sessions, count: int, status: str, prefix: str, start: dt.datetime) -> list:
+    """``count`` tickets, one a minute from ``start``, written in one transaction."""
+    with sessions() as session:
+        tickets = [HandoffTicket(conversation_id=f"conv-{prefix}-{i:012d}", status=status,
+                                 reason="asked_for_human", language="en",
+                                 created_at=start + dt.timedelta(minutes=i))
+                   for i in range(count)]
+        session.add_all(tickets)
+        session.commit()
+        return [t.id for t in tickets]
+
+
+def test_a_new_escalation_is_never_hidden_behind_older_tickets(db):
+    # A bank's database after months: hundreds of old follow-ups and chats in progress
+    # in front of today's customer, who must still be in "waiting" (longest wait first).
+    url, sessions = db
+    long_ago = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
+    follow_ups = many_tickets(sessions, 260, OPEN, "old", long_ago)
+    in_progress = many_tickets(sessions, 210, CLAIMED, "busy", long_ago)
+    first_waiting = new_ticket(url, conversation="conv-today-000000001")
+    second_waiting = new_ticket(url, conversation="conv-today-000000002")
+    lists = inbox.inbox(UnitOfWork(sessions))
+    assert [e.ticket.id for e in lists[WAITING]] == [first_waiting.id, second_waiting.id]
+    assert [e.ticket.id for e in lists[CLAIMED]] == in_progress
+    assert lists["open_total"] == 260
+    # Follow-ups newest first, a page at a time.
+    assert [e.ticket.id for e in lists[OPEN]] == follow_ups[::-1][:inbox.FOLLOW_UPS_PER_PAGE]
+    last_page = inbox.inbox(UnitOfWork(sessions), follow_up_page=99)
+    assert last_page["open_page"] == last_page["open_pages"] == -(-260 // inbox.FOLLOW_UPS_PER_PAGE)
+    assert [e.ticket.id for e in last_page[OPEN]] == follow_ups[::-1][-(260 % inbox.FOLLOW_UPS_PER_PAGE):]
+
+
+def test_follow_ups_are_found_by_case_number_conversation_e_mail_or_error(db):
+    url, sessions = db
+    start = dt.datetime(2026, 3, 1, tzinfo=dt.timezone.utc)
+    ids = many_tickets(sessions, 40, OPEN, "find", start)
+    with sessions() as session:
+        session.get(HandoffTicket, ids[7]).detected_error = "period_closed"
+        session.add(TicketDetails(ticket_id=ids[12], contact_email="Kalle.Anka@Example.se"))
+        session.add(HandoffTicket(conversation_id="conv-waiting-100%_x", status=WAITING,
+                                  reason="asked_for_human", language="sv", created_at=start))
+        session.commit()
+
+    def found(search):
+        lists = inbox.inbox(UnitOfWork(sessions), follow_up_search=search)
+        return [e.ticket.id for e in lists[OPEN]], lists["open_total"]
+
+    assert found(f"#{ids[3]}") == ([ids[3]], 1)
+    assert ids[3] in found(str(ids[3]))[0]  # a bare number: that case, and ids containing it
+    assert found("PERIOD_closed") == ([ids[7]], 1)
+    assert found("kalle.anka@example") == ([ids[12]], 1)
+    assert found("conv-find-000000000039") == ([ids[39]], 1)
+    assert found("100%") == ([], 0)  # only follow-ups, and % is a character, not a wildcard
+    assert found("no such thing") == ([], 0)
+    assert found("")[1] == 40 and found("   ")[1] == 40
+
+
+def test_follow_ups_are_closed_in_bulk_with_a_reason_each_audited(db):
+    url, sessions = db
+    start = dt.datetime(2026, 3, 1, tzinfo=dt.timezone.utc)
+    spam = many_tickets(sessions, 5, OPEN, "spam", start)
+    live = new_ticket(url, conversation="conv-live-000000001")  # waiting: never closed here
+    closed = lifecycle.close_follow_ups(UnitOfWork(sessions), [*spam, live.id, 999999],
+                                        "anna", "spam from one address")
+    assert closed == spam
+    with sessions() as session:
+        assert {session.get(HandoffTicket, i).status for i in spam} == {CLOSED}
+        assert session.get(HandoffTicket, live.id).status == WAITING
+        details = session.get(TicketDetails, spam[0])
+        assert (details.closed_by, details.resolution_note) == ("anna", "spam from one address")
+        audit = AuditRepository(session).for_conversation(f"conv-spam-{0:012d}")
+        assert [(e.username, e.action, e.detail["reason"]) for e in audit] == [
+            ("anna", "handoff_closed", "spam from one address")]
+    # Closed is closed: no second close, no claim.
+    assert lifecycle.close_follow_ups(UnitOfWork(sessions), spam, "bertil", "again") == []
+    with pytest.raises(lifecycle.HandoffError):
+        lifecycle.claim(UnitOfWork(sessions), RecordingApi(), spam[0], "bertil")
+
+
+@pytest.mark.parametrize("ids, reason, problem", [
+    ([1], "", "Say why"), ([1], "x" * 201, "at most 200"), ([], "spam", "Choose"),
+    (list(range(1, 202)), "spam", "at most 200 tickets"),
+])
+def test_a_bulk_close_needs_a_reason_and_a_sane_number_of_tickets(db, ids, reason, problem):
+    url, sessions = db
+    with pytest.raises(lifecycle.HandoffError, match=problem):
+        lifecycle.close_follow_ups(UnitOfWork(sessions), ids, "anna", reason)
+
+
+def test_a_bulk_close_whose_audit_fails_closes_nothing(db, monkeypatch):
+    url, sessions = db
+    spam = many_tickets(sessions, 3, OPEN, "spam", dt.datetime(2026, 3, 1, tzinfo=dt.timezone.utc))
+    record = AuditRepository.record
+    calls = []
+
+    def fails_on_the_third(self, username, action, *args, **detail):
+        calls.append(action)
+        return record(self, None if len(calls) == 3 else username, action, *args, **detail)
+
+    monkeypatch.setattr(AuditRepository, "record", fails_on_the_third)
+    with pytest.raises(IntegrityError):
+        lifecycle.close_follow_ups(UnitOfWork(sessions), spam, "anna", "spam")
+    with sessions() as session:
+        assert {session.get(HandoffTicket, i).status for i in spam} == {OPEN}

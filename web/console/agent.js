@@ -7,15 +7,23 @@
 (function () {
   "use strict";
 
+  // As bot/console/agent_views.py's waited_text: a duration, never "8:59".
+  function waitedText(seconds) {
+    var minutes = Math.floor(Math.max(0, seconds) / 60);
+    if (minutes < 1) return "under 1 min";
+    if (minutes < 60) return minutes + " min";
+    var hours = Math.floor(minutes / 60);
+    if (hours < 24) return hours + " h " + (minutes % 60) + " min";
+    return Math.floor(hours / 24) + " d " + (hours % 24) + " h";
+  }
+
   function ticking() {
     // The waiting time counts up in the browser between two polls.
     var nodes = document.querySelectorAll("time.waited[data-since]:not([data-frozen])");
     Array.prototype.forEach.call(nodes, function (node) {
       var since = Date.parse(node.getAttribute("data-since"));
       if (isNaN(since)) return;
-      var s = Math.max(0, Math.floor((Date.now() - since) / 1000));
-      node.textContent = s < 3600 ? Math.floor(s / 60) + ":" + ("0" + (s % 60)).slice(-2)
-        : Math.floor(s / 3600) + " h " + ("0" + Math.floor((s % 3600) / 60)).slice(-2) + " min";
+      node.textContent = waitedText(Math.floor((Date.now() - since) / 1000));
     });
   }
 
@@ -36,8 +44,10 @@
         .then(function (html) {
           if (html === null) return;
           var stripped = withoutTimes(html.trim());
-          // Do not swap the lists under a pointer pressing a button.
-          if (stripped !== last && !container.matches(":active")) {
+          // Do not swap the lists under a pointer pressing a button, nor while follow-ups
+          // are chosen for closing (the choice would be lost).
+          if (stripped !== last && !container.matches(":active")
+              && !container.querySelector("input[type=checkbox]:checked")) {
             container.innerHTML = html;
             last = stripped;
             ticking();
