@@ -3,6 +3,7 @@ import pytest
 
 from bot.runtime.inbound import is_too_long, polite, request_problem, sender_problem
 from bot.runtime.rate_limit import RateLimiter, client_address
+from tests.support.ports import refused_port
 
 GOOD_SENDER = "3f2b8c0e9d1a4b7c"
 
@@ -64,8 +65,9 @@ def test_limiter_shares_counts_through_redis():
 
 
 def test_limiter_without_redis_still_counts():
-    limiter = RateLimiter("redis://127.0.0.1:9/0")  # nothing listens on port 9
-    assert limiter.allows({"k": 1}) and not limiter.allows({"k": 1})
+    with refused_port() as port:
+        limiter = RateLimiter(f"redis://127.0.0.1:{port}/0")
+        assert limiter.allows({"k": 1}) and not limiter.allows({"k": 1})
 
 
 def test_client_address_trusts_only_the_local_proxy():
