@@ -12,9 +12,9 @@ import redis
 
 from bot.runtime import circuit
 from bot.runtime.rate_limit import RateLimiter, client_address
+from tests.support.ports import refused_port
 
 REDIS_URL = "redis://127.0.0.1:6379/15"
-NOBODY_LISTENS = "redis://127.0.0.1:9/0"
 # 2026-11-30 hh:mm:00 UTC; a test starts half a second before it, at hh:mm-1:59.5.
 MINUTE = 1_796_040_000
 assert MINUTE % 60 == 0
@@ -117,8 +117,8 @@ def test_processes_share_counts_through_redis(new_limiter):
 
 def test_without_redis_the_process_counts_and_the_customer_is_answered(
         new_limiter, clock, caplog):
-    limiter = new_limiter(NOBODY_LISTENS)
-    with caplog.at_level(logging.WARNING, logger="bot.runtime.circuit"):
+    with refused_port() as port, caplog.at_level(logging.WARNING, logger="bot.runtime.circuit"):
+        limiter = new_limiter(f"redis://127.0.0.1:{port}/0")
         assert [limiter.allows({"sender:k": 2}) for _ in range(3)] == [True, True, False]
         clock.advance(60.1)
         assert limiter.allows({"sender:k": 2})

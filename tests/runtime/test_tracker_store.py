@@ -14,6 +14,7 @@ from bot.storage.conversations import ConversationRepository
 from bot.storage.events import EVENTS
 from bot.runtime.tracker_store import ConfiguredSQLTrackerStore
 from tests.support.databases import create_events_table
+from tests.support.ports import refused_port
 
 
 @pytest.fixture(scope="module")
@@ -75,12 +76,13 @@ async def test_save_masks_and_summarises(domain, databases, database_url, tracke
 
 
 async def test_the_conversation_goes_on_when_the_summary_database_is_down(domain, tracker_url, databases):
-    store = ConfiguredSQLTrackerStore(domain=domain, url=tracker_url,
-                                      database_url="postgresql://nobody@127.0.0.1:9/none")
-    conversation = Conversation("conv-store-000000002")
-    conversation.greet()
-    await store.save(DialogueStateTracker.from_dict(conversation.sender_id, conversation.events,
-                                                    domain.slots))
+    with refused_port() as port:
+        store = ConfiguredSQLTrackerStore(domain=domain, url=tracker_url,
+                                          database_url=f"postgresql://nobody@127.0.0.1:{port}/none")
+        conversation = Conversation("conv-store-000000002")
+        conversation.greet()
+        await store.save(DialogueStateTracker.from_dict(conversation.sender_id, conversation.events,
+                                                        domain.slots))
     assert len(stored_events(databases, conversation.sender_id)) == len(conversation.events)
 
 

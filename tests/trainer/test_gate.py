@@ -2,6 +2,7 @@
 ``bot.trainer.evaluation.score()`` results of crafted predictions (no second training)."""
 import http.server
 import json
+import socket
 import threading
 
 import pytest
@@ -90,6 +91,7 @@ def fake_job(project, candidate, current, monkeypatch):
     registry = Registry(project)
     project.current_model.write_bytes(b"the current model")
     project.fingerprint_file.write_text("0123456789abcdef\n")
+    # Nothing listens on RASA_PORT: the Recorder stands in for the HTTP calls.
     config = settings({"RASA_API_TOKEN": "tok", "RASA_PORT": "6105"})
     jobs = Jobs(project, config, Recorder(registry, config))
 
@@ -188,18 +190,22 @@ def test_put_model_talks_to_rasas_http_api():
         def log_message(self, *args):
             pass
 
-    server = http.server.HTTPServer(("127.0.0.1", 6106), Handler)
+    # Port 0: the OS chooses a free port as the server binds it.
+    server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
         from pathlib import Path
 
-        assert put_model(6106, "s3cret", Path("/models/x.tar.gz")).status == "loaded"
+        assert put_model(server.server_port, "s3cret", Path("/models/x.tar.gz")).status == "loaded"
         assert received == [("/model?token=s3cret", {"model_file": "/models/x.tar.gz"})]
     finally:
         server.shutdown()
         server.server_close()
-    assert put_model(6107, "s3cret", Path("/models/x.tar.gz")).status == "not running"
+    # A port bound here but not listening: refused for certain, as long as it is held.
+    with socket.socket() as nobody:
+        nobody.bind(("127.0.0.1", 0))
+        assert put_model(nobody.getsockname()[1], "s3cret", Path("/models/x.tar.gz")).status == "not running"
 
 
 def test_a_job_whose_process_died_is_reported_as_failed(project):

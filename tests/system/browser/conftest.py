@@ -1,8 +1,8 @@
 """Browser tests of the chat widget: the real assistant, the demo page, headless Chromium.
 
 The whole assistant (Rasa server, action server, the pages) runs once per test session
-on its own ports (5205, 5255, 8280, or free ones if another run holds those) and
-temporary SQLite files, so neither `make run` nor the end-to-end tests are disturbed.  The browser is Debian's /usr/bin/chromium driven by
+on ports the OS chooses as it starts (tests/support/ports.py) and temporary SQLite
+files, so neither `make run` nor the end-to-end tests are disturbed.  The browser is Debian's /usr/bin/chromium driven by
 Playwright; nothing downloads a browser.  Without a model or without Chromium the tests
 fail (`make test` provides both), they never skip.
 """
@@ -10,16 +10,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot.ops.launcher import Assistant
-from tests.support.assistants import TEST_OUTPUT, embedded_env, require_trained_model
+from tests.support.assistants import TEST_OUTPUT, embedded_env, require_trained_model, running_assistant
 from tests.support.browsers import Chat, debian_chromium
-from tests.support.ports import free_port
 
-RASA_PORT = free_port(5205)
-ACTION_PORT = free_port(5255)
-PAGES_PORT = free_port(8280)
-RASA_URL = f"http://localhost:{RASA_PORT}"
-PAGES_URL = f"http://localhost:{PAGES_PORT}"
 OUTPUT_DIR = TEST_OUTPUT / "browser"
 
 
@@ -27,11 +20,10 @@ OUTPUT_DIR = TEST_OUTPUT / "browser"
 def assistant(tmp_path_factory):
     require_trained_model()
     data = tmp_path_factory.mktemp("browser")
-    env = embedded_env(data, RASA_PORT, ACTION_PORT, PAGES_PORT)
-    running = Assistant(env=env, log_dir=OUTPUT_DIR / "logs").start()
-    running.tracker_db = data / "tracker.db"
-    yield running
-    running.stop()
+    with running_assistant(lambda ports: embedded_env(data, ports), OUTPUT_DIR / "logs") as (running, ports):
+        running.tracker_db = data / "tracker.db"
+        running.ports = ports
+        yield running
 
 
 @pytest.fixture
@@ -58,5 +50,5 @@ def context(browser, assistant):
 
 
 @pytest.fixture
-def chat(context):
-    return Chat(context.new_page(), PAGES_URL, RASA_URL)
+def chat(context, assistant):
+    return Chat(context.new_page(), assistant.ports.pages_url, assistant.ports.rasa_url)

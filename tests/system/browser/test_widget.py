@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from tests.support.assistants import user_events
 from tests.support.browsers import Chat
-from tests.system.browser.conftest import OUTPUT_DIR, PAGES_URL
+from tests.system.browser.conftest import OUTPUT_DIR
 
 # Written on every run; copy it to docs/widget.png (the README's picture) when the look changes.
 SCREENSHOT = OUTPUT_DIR / "widget.png"
@@ -99,7 +99,7 @@ def test_server_messages_use_only_the_safe_markdown_subset(chat: Chat):
             attachment: {type: "image", payload: {src: "javascript:alert(4)"}}
         })"""
     )
-    image_url = f"{PAGES_URL}/demo/none.png"
+    image_url = f"{chat.pages_url}/demo/none.png"
     chat.page.evaluate(
         """src => ExportHelpChat.widget.onBotMessage({attachment: {type: "image", payload: {src}}})""",
         image_url,

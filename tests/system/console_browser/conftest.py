@@ -1,8 +1,8 @@
 """The staff console against the real assistant, in headless Chromium.
 
 The whole assistant (Rasa server, action server, pages process with the console) runs
-once for this package on its own ports (5705, 5755, 8780, or free ones if another run
-holds those) and temporary SQLite files.  Conversations are made through the REST
+once for this package on ports the OS chooses as it starts (tests/support/ports.py) and
+temporary SQLite files.  Conversations are made through the REST
 channel, as customers make them; then staff sign in with the first admin's password
 from CONSOLE_ADMIN_PASSWORD.  Package-scoped, like tests/system/browser, so that Playwright's
 event loop is gone before asynchronous tests run.
@@ -18,16 +18,10 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from bot.ops.launcher import Assistant
-from tests.support.assistants import TEST_OUTPUT, embedded_env, require_trained_model
+from tests.support.assistants import TEST_OUTPUT, embedded_env, require_trained_model, running_assistant
 from tests.support.browsers import debian_chromium, watched_page
 from tests.support.customers import RestCustomer
-from tests.support.ports import free_port
 
-RASA_PORT = free_port(5705)
-ACTION_PORT = free_port(5755)
-PAGES_PORT = free_port(8780)
-RASA_URL = f"http://localhost:{RASA_PORT}"
-CONSOLE_URL = f"http://localhost:{PAGES_PORT}/console"
 ADMIN_PASSWORD = "console admin password for tests"
 OUTPUT_DIR = TEST_OUTPUT / "console"
 
@@ -47,6 +41,7 @@ class Live:
     data_dir: Path
     senders: Dict[str, str]
     answers: Dict[str, List[list]]
+    console_url: str
 
     @property
     def tracker_db(self) -> Path:
@@ -61,18 +56,18 @@ class Live:
 def live(tmp_path_factory):
     require_trained_model()
     data = tmp_path_factory.mktemp("console")
-    env = embedded_env(data, RASA_PORT, ACTION_PORT, PAGES_PORT,
-                       CONSOLE_ADMIN_PASSWORD=ADMIN_PASSWORD,
-                       CONSOLE_SECRET_KEY=uuid.uuid4().hex * 2)
-    running = Assistant(env=env, log_dir=OUTPUT_DIR / "logs").start()
-    try:
+    secret_key = uuid.uuid4().hex * 2
+
+    def env_for(ports):
+        return embedded_env(data, ports, CONSOLE_ADMIN_PASSWORD=ADMIN_PASSWORD,
+                            CONSOLE_SECRET_KEY=secret_key)
+
+    with running_assistant(env_for, OUTPUT_DIR / "logs") as (running, ports):
         senders = {name: f"console-{name.replace('_', '-')}-{uuid.uuid4().hex[:12]}" for name in SCRIPTS}
-        customers = {name: RestCustomer(RASA_URL, senders[name]) for name in SCRIPTS}
+        customers = {name: RestCustomer(ports.rasa_url, senders[name]) for name in SCRIPTS}
         answers = {name: [customers[name].say(message, timeout=60) for message in SCRIPTS[name]]
                    for name in SCRIPTS}
-        yield Live(running, data, senders, answers)
-    finally:
-        running.stop()
+        yield Live(running, data, senders, answers, f"{ports.pages_url}/console")
 
 
 @pytest.fixture(scope="package")
@@ -87,9 +82,10 @@ def page(browser, live) -> Page:
         yield opened
 
 
-def sign_in(page: Page, username: str = "admin", password: str = ADMIN_PASSWORD) -> None:
-    page.goto(f"{CONSOLE_URL}/conversations")
-    expect(page).to_have_url(f"{CONSOLE_URL}/login?next=/console/conversations")
+def sign_in(page: Page, console_url: str, username: str = "admin",
+            password: str = ADMIN_PASSWORD) -> None:
+    page.goto(f"{console_url}/conversations")
+    expect(page).to_have_url(f"{console_url}/login?next=/console/conversations")
     page.get_by_label("User name").fill(username)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()

@@ -7,7 +7,7 @@ import sqlite3
 
 from playwright.sync_api import Page, expect
 
-from tests.system.console_browser.conftest import CONSOLE_URL, OUTPUT_DIR, Live, sign_in
+from tests.system.console_browser.conftest import OUTPUT_DIR, Live, sign_in
 
 
 def rows(page: Page):
@@ -33,11 +33,11 @@ def test_the_live_assistant_stores_conversations_masked(live: Live):
 
 
 def test_sign_in(page: Page, live: Live):
-    sign_in(page, password="not the password")
+    sign_in(page, live.console_url, password="not the password")
     expect(page.get_by_role("alert")).to_have_text("Wrong user name or password.")
     page.get_by_label("Password").fill("console admin password for tests")
     page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(f"{CONSOLE_URL}/conversations")
+    expect(page).to_have_url(f"{live.console_url}/conversations")
     expect(page.get_by_role("heading", name="Conversations")).to_be_visible()
     expect(rows(page)).to_have_count(4)
     # Newest first: the last conversation made is on top.
@@ -45,13 +45,13 @@ def test_sign_in(page: Page, live: Live):
     page.screenshot(path=str(OUTPUT_DIR / "console-list.png"), full_page=True)
 
     page.get_by_role("button", name="Sign out").click()
-    expect(page).to_have_url(f"{CONSOLE_URL}/login")
-    page.goto(f"{CONSOLE_URL}/conversations")
+    expect(page).to_have_url(f"{live.console_url}/login")
+    page.goto(f"{live.console_url}/conversations")
     expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
 
 
 def test_filtering(page: Page, live: Live):
-    sign_in(page)
+    sign_in(page, live.console_url)
     filters = page.get_by_role("search", name="Filter conversations")
     filters.get_by_label("Language").select_option("sv")
     filters.get_by_label("Escalated").select_option("yes")
@@ -82,7 +82,7 @@ def test_filtering(page: Page, live: Live):
 
 
 def test_the_transcript(page: Page, live: Live):
-    sign_in(page)
+    sign_in(page, live.console_url)
     sender = live.senders["resolved"]
     rows(page).filter(has=page.locator(f'[data-conversation="{sender}"]')).count()
     page.locator(f'tr[data-conversation="{sender}"] a').click()
@@ -112,13 +112,13 @@ def test_the_transcript(page: Page, live: Live):
     # Back to the list: the tag and the review are there, and filter.
     page.get_by_role("link", name="← Conversations").click()
     expect(page.locator(f'tr[data-conversation="{sender}"]')).to_contain_text("good answer")
-    page.goto(f"{CONSOLE_URL}/conversations?tag=good+answer&reviewed=yes")
+    page.goto(f"{live.console_url}/conversations?tag=good+answer&reviewed=yes")
     expect(rows(page)).to_have_count(1)
 
 
 def test_an_escalation_in_the_transcript(page: Page, live: Live):
-    sign_in(page)
-    page.goto(f"{CONSOLE_URL}/conversations/{live.senders['swedish_escalated']}")
+    sign_in(page, live.console_url)
+    page.goto(f"{live.console_url}/conversations/{live.senders['swedish_escalated']}")
     transcript = page.get_by_role("region", name="Transcript")
     expect(transcript.locator("li.ev.escalation")).to_have_text(re.compile("Escalated to a person"))
     expect(transcript.locator("li.ev.ticket")).to_contain_text("fix_did_not_work")

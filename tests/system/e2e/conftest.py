@@ -1,7 +1,7 @@
 """Starts the real assistant (Rasa server + action server) once for the end-to-end tests.
 
-It runs on its own ports and its own SQLite files, so it does not disturb a
-`make run` in another terminal.  `make test` trains the model first; without one the
+It runs on ports the OS chooses as it starts (tests/support/ports.py) and its own SQLite
+files, so it does not disturb a `make run` or another test run.  `make test` trains the model first; without one the
 tests fail rather than skip.
 """
 from __future__ import annotations
@@ -10,13 +10,9 @@ import json
 
 import pytest
 
-from bot.ops.launcher import Assistant
-from tests.support.assistants import TEST_OUTPUT, embedded_env, require_trained_model
+from tests.support.assistants import TEST_OUTPUT, embedded_env, require_trained_model, running_assistant
 from tests.support.customers import RestCustomer
 
-RASA_PORT = 5105
-ACTION_PORT = 5155
-PAGES_PORT = 8180
 # Low enough for a test to reach quickly; every test customer has its own address.
 ADDRESS_LIMIT = 40
 LOG_DIR = TEST_OUTPUT
@@ -26,17 +22,19 @@ LOG_DIR = TEST_OUTPUT
 def assistant(tmp_path_factory):
     require_trained_model()
     data = tmp_path_factory.mktemp("e2e")
-    env = embedded_env(data, RASA_PORT, ACTION_PORT, PAGES_PORT,
-                       RATE_LIMIT_PER_ADDRESS=str(ADDRESS_LIMIT))
-    running = Assistant(env=env, log_dir=LOG_DIR).start()
-    running.env_for_tests = env
-    yield running
-    running.stop()
+
+    def env_for(ports):
+        return embedded_env(data, ports, RATE_LIMIT_PER_ADDRESS=str(ADDRESS_LIMIT))
+
+    with running_assistant(env_for, LOG_DIR) as (running, ports):
+        running.env_for_tests = env_for(ports)
+        running.ports = ports
+        yield running
 
 
 @pytest.fixture
 def rasa_url(assistant):
-    return f"http://localhost:{RASA_PORT}"
+    return assistant.ports.rasa_url
 
 
 @pytest.fixture

@@ -2,17 +2,16 @@
 import uuid
 
 from tests.support.customers import SocketCustomer
-from tests.system.e2e.conftest import RASA_PORT
 
 
-def socket_customer(session_id: str) -> SocketCustomer:
+def socket_customer(rasa_url: str, session_id: str) -> SocketCustomer:
     """The widget's socket, without the page's language (the channel decides)."""
-    return SocketCustomer(f"http://localhost:{RASA_PORT}", session_id, read_timeout=30)
+    return SocketCustomer(rasa_url, session_id, read_timeout=30)
 
 
-async def test_conversation_survives_a_reconnect_with_the_same_session(assistant):
+async def test_conversation_survives_a_reconnect_with_the_same_session(rasa_url):
     session_id = uuid.uuid4().hex
-    first = socket_customer(session_id)
+    first = socket_customer(rasa_url, session_id)
     await first.connect()
     await first.say("Account 1930 is not active")
     messages = await first.read_until("Did that fix it?")
@@ -22,7 +21,7 @@ async def test_conversation_survives_a_reconnect_with_the_same_session(assistant
     await first.client.disconnect()
 
     # Reloading the page: a new connection that asks for the same session.
-    second = socket_customer(session_id)
+    second = socket_customer(rasa_url, session_id)
     await second.connect()
     await second.say("/deny")
     messages = await second.read_until("support team")
@@ -30,8 +29,8 @@ async def test_conversation_survives_a_reconnect_with_the_same_session(assistant
     await second.client.disconnect()
 
 
-async def test_two_customers_do_not_see_each_others_answers(assistant):
-    alice, bob = socket_customer(uuid.uuid4().hex), socket_customer(uuid.uuid4().hex)
+async def test_two_customers_do_not_see_each_others_answers(rasa_url):
+    alice, bob = socket_customer(rasa_url, uuid.uuid4().hex), socket_customer(rasa_url, uuid.uuid4().hex)
     await alice.connect()
     await bob.connect()
     await alice.say("Account 1111 is not active")
@@ -44,8 +43,8 @@ async def test_two_customers_do_not_see_each_others_answers(assistant):
     await bob.client.disconnect()
 
 
-async def test_a_guessable_session_id_is_replaced_by_a_random_one(assistant):
-    customer = socket_customer("1")
+async def test_a_guessable_session_id_is_replaced_by_a_random_one(rasa_url):
+    customer = socket_customer(rasa_url, "1")
     confirmed = []
     customer.client.on("session_confirm", lambda sid: (confirmed.append(sid),
                                                        customer.confirmed.set()))
@@ -54,8 +53,8 @@ async def test_a_guessable_session_id_is_replaced_by_a_random_one(assistant):
     await customer.client.disconnect()
 
 
-async def test_a_socket_cannot_write_into_someone_elses_conversation(assistant):
-    victim, intruder = socket_customer(uuid.uuid4().hex), socket_customer(uuid.uuid4().hex)
+async def test_a_socket_cannot_write_into_someone_elses_conversation(rasa_url):
+    victim, intruder = socket_customer(rasa_url, uuid.uuid4().hex), socket_customer(rasa_url, uuid.uuid4().hex)
     await victim.connect()
     await intruder.connect()
     # The intruder sends into the victim's conversation id: nothing happens anywhere.

@@ -1,6 +1,6 @@
 """Live handoff against the real assistant: Rasa server, action server and the pages
-process (console) on their own ports (6005, 6055, 9080, or free ones while another run
-holds them) and temporary SQLite files.
+process (console) on ports the OS chooses as they start (tests/support/ports.py) and
+temporary SQLite files.
 
 The customer is a real socket.io client (as the widget); agents use the console's own
 interface over HTTP: they sign in, take forms' CSRF tokens and post the forms.  The
@@ -19,14 +19,9 @@ import pytest
 
 from bot.ops.launcher import Assistant
 from tests.support.agents import Agent
-from tests.support.assistants import TEST_OUTPUT, embedded_env, require_trained_model
-from tests.support.ports import free_port
+from tests.support.assistants import (TEST_OUTPUT, AssistantPorts, embedded_env, require_trained_model,
+                                      running_assistant)
 
-RASA_PORT = free_port(6005)
-ACTION_PORT = free_port(6055)
-PAGES_PORT = free_port(9080)
-RASA_URL = f"http://localhost:{RASA_PORT}"
-PAGES_URL = f"http://localhost:{PAGES_PORT}"
 ADMIN_PASSWORD = "handoff admin password for tests"
 AGENT_PASSWORD = "handoff agent password 1"
 LOG_DIR = TEST_OUTPUT / "handoff"
@@ -37,6 +32,11 @@ class Live:
     assistant: Assistant
     data_dir: Path
     env: Dict[str, str]
+    ports: AssistantPorts
+
+    @property
+    def rasa_url(self) -> str:
+        return self.ports.rasa_url
 
     @property
     def database_url(self) -> str:
@@ -47,38 +47,35 @@ class Live:
         return self.env["TRACKER_STORE_URL"]
 
 
-def live_env(data: Path, **extra: str) -> Dict[str, str]:
-    return embedded_env(data, RASA_PORT, ACTION_PORT, PAGES_PORT, **{
-        "CONSOLE_ADMIN_PASSWORD": ADMIN_PASSWORD,
-        "CONSOLE_SECRET_KEY": uuid.uuid4().hex * 2,
-        "HANDOFF_HOURS": "always",
-        "HANDOFF_CLAIM_TIMEOUT_SECONDS": "0",
-        **extra,
-    })
-
-
 @pytest.fixture(scope="package")
 def live(tmp_path_factory):
     require_trained_model()
     data = tmp_path_factory.mktemp("handoff")
-    env = live_env(data)
-    running = Assistant(env=env, log_dir=LOG_DIR / "logs").start()
-    try:
-        yield Live(running, data, {**env, "RASA_API_TOKEN": running.env["RASA_API_TOKEN"]})
-    finally:
-        running.stop()
+    secret_key = uuid.uuid4().hex * 2
+
+    def env_for(ports: AssistantPorts) -> Dict[str, str]:
+        return embedded_env(data, ports, **{
+            "CONSOLE_ADMIN_PASSWORD": ADMIN_PASSWORD,
+            "CONSOLE_SECRET_KEY": secret_key,
+            "HANDOFF_HOURS": "always",
+            "HANDOFF_CLAIM_TIMEOUT_SECONDS": "0",
+        })
+
+    with running_assistant(env_for, LOG_DIR / "logs") as (running, ports):
+        yield Live(running, data, {**env_for(ports), "RASA_API_TOKEN": running.env["RASA_API_TOKEN"]},
+                   ports)
 
 
 @pytest.fixture(scope="package")
 def admin(live) -> Agent:
-    return Agent(PAGES_URL, "admin", ADMIN_PASSWORD)
+    return Agent(live.ports.pages_url, "admin", ADMIN_PASSWORD)
 
 
 def make_agent(admin: Agent, username: str) -> Agent:
     page = admin.post("/console/users", {"username": username, "role": "agent",
                                          "password": AGENT_PASSWORD})
     assert page.status_code == 200, page.status_code
-    return Agent(PAGES_URL, username, AGENT_PASSWORD)
+    return Agent(admin.pages_url, username, AGENT_PASSWORD)
 
 
 @pytest.fixture(scope="package")

@@ -12,7 +12,6 @@ import pytest
 
 from tests.support.agents import Agent
 from tests.support.customers import SocketCustomer
-from tests.system.handoff.conftest import RASA_URL
 
 
 async def wait_for(check, timeout: float = 10, every: float = 0.2):
@@ -63,7 +62,7 @@ async def escalate(customer: SocketCustomer, expect: str) -> list:
 
 async def test_claim_talk_both_ways_reconnect_hand_back_and_resolve(live, on_duty: Agent):
     anna = on_duty
-    customer = await SocketCustomer(RASA_URL, language="en").connect()
+    customer = await SocketCustomer(live.rasa_url, language="en").connect()
     conversation = customer.session_id
     messages = await escalate(customer, "join this chat")
     assert "passed your conversation to our support team" in messages[-1]["text"]
@@ -113,7 +112,7 @@ async def test_claim_talk_both_ways_reconnect_hand_back_and_resolve(live, on_dut
     # The customer reloads: a new socket for the same conversation finds Anna there,
     # with what she wrote.
     await customer.close()
-    customer = await SocketCustomer(RASA_URL, conversation, language="en").connect()
+    customer = await SocketCustomer(live.rasa_url, conversation, language="en").connect()
     status = await wait_for(lambda: customer.statuses, timeout=5)
     assert status[-1]["state"] == "agent" and status[-1]["agent"] == "Anna"
     assert [m["text"] for m in status[-1]["messages"]][-1] == "Hi, I'm Anna. Which year is the voucher in?"
@@ -166,7 +165,7 @@ async def test_claim_talk_both_ways_reconnect_hand_back_and_resolve(live, on_dut
 
 
 async def test_two_agents_claiming_at_once_one_wins(live, on_duty: Agent, bertil: Agent):
-    customer = await SocketCustomer(RASA_URL, language="en").connect()
+    customer = await SocketCustomer(live.rasa_url, language="en").connect()
     await escalate(customer, "join this chat")
     conversation = customer.session_id
     assert await wait_for(lambda: waiting_entry(on_duty, conversation), timeout=2, every=0.1)
@@ -202,7 +201,7 @@ async def test_two_agents_claiming_at_once_one_wins(live, on_duty: Agent, bertil
 
 
 async def test_off_duty_the_customer_is_told_when_and_asked_for_an_email(live, off_duty, anna: Agent):
-    customer = await SocketCustomer(RASA_URL, language="en").connect()
+    customer = await SocketCustomer(live.rasa_url, language="en").connect()
     messages = await escalate(customer, "e-mail address")
     texts = [m.get("text", "") for m in messages]
     assert any("passed your conversation" in t for t in texts)
@@ -226,7 +225,7 @@ async def test_off_duty_the_customer_is_told_when_and_asked_for_an_email(live, o
 
 
 async def test_off_duty_anything_but_an_address_is_answered_as_usual(live, off_duty):
-    customer = await SocketCustomer(RASA_URL, language="en").connect()
+    customer = await SocketCustomer(live.rasa_url, language="en").connect()
     await escalate(customer, "e-mail address")
     await customer.say("Thank you!")
     await customer.read_until("welcome")
@@ -243,11 +242,11 @@ async def test_nobody_claims_in_time(live, on_duty: Agent):
     from bot.handoff.lifecycle import time_out_waiting
     from bot.storage.unit_of_work import UnitOfWork
 
-    customer = await SocketCustomer(RASA_URL, language="en").connect()
+    customer = await SocketCustomer(live.rasa_url, language="en").connect()
     await escalate(customer, "join this chat")
     conversation = customer.session_id
     assert await wait_for(lambda: waiting_entry(on_duty, conversation), timeout=2, every=0.1)
-    api = RasaApi(f"http://127.0.0.1:{live.env['RASA_PORT']}", live.env["RASA_API_TOKEN"])
+    api = RasaApi(f"http://127.0.0.1:{live.ports.rasa}", live.env["RASA_API_TOKEN"])
     moved = time_out_waiting(UnitOfWork.for_database(live.database_url), api,
                              OpeningHours.parse("always"), timeout_seconds=0)
     entry = waiting_entry(on_duty, conversation, "open")

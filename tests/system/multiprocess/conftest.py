@@ -1,6 +1,6 @@
 """Live handoff with two Rasa processes behind nginx, PostgreSQL and Redis (the production
-profile), on ports of their own (nginx 6010, Rasa 6011 and 6012, actions 6060/6061, pages
-9085) with private PostgreSQL (6070) and Redis (6080) servers.
+profile), with private PostgreSQL and Redis servers, everything on ports the OS chooses as
+it starts (tests/support/ports.py).
 
 The customer's socket is connected to Rasa process 1 directly, and the console talks to
 Rasa process 2 (HANDOFF_RASA_URL): every agent message has to cross from one process to
@@ -12,40 +12,38 @@ import uuid
 
 import pytest
 
-from bot.ops.launcher import Assistant
-from tests.support.assistants import TEST_OUTPUT, require_trained_model
+from tests.support.assistants import TEST_OUTPUT, AssistantPorts, require_trained_model, running_assistant
 from tests.support.servers import PrivatePostgres, PrivateRedis
 
-RASA_PORT, ACTION_PORT, PAGES_PORT = 6010, 6060, 9085
-PROCESS_1 = f"http://127.0.0.1:{RASA_PORT + 1}"
-PROCESS_2 = f"http://127.0.0.1:{RASA_PORT + 2}"
-PAGES_URL = f"http://localhost:{PAGES_PORT}"
 ADMIN_PASSWORD = "handoff admin password for tests"
 LOG_DIR = TEST_OUTPUT / "handoff-multiprocess"
 
 
 @pytest.fixture(scope="package")
 def servers():
-    postgres = PrivatePostgres(6070).start()
-    redis_server = PrivateRedis(6080).start()
+    postgres = PrivatePostgres().start()
+    redis_server = PrivateRedis().start()
     yield postgres, redis_server
     redis_server.kill()
     postgres.remove()
 
 
 @pytest.fixture(scope="package")
-def two_processes(servers):
+def two_processes(servers) -> AssistantPorts:
+    """The running assistant's ports (Rasa processes 1 and 2: ``rasa_process_url``)."""
     require_trained_model()
     postgres, redis_server = servers
-    env = {
-        "RASA_PORT": str(RASA_PORT), "ACTION_PORT": str(ACTION_PORT),
-        "PAGES_PORT": str(PAGES_PORT), "ASSISTANT_PROFILE": "production",
-        "RASA_PROCESSES": "2", "DATABASE_URL": postgres.url, "TRACKER_STORE_URL": postgres.url,
-        "REDIS_URL": redis_server.url, "RASA_API_TOKEN": uuid.uuid4().hex,
-        "CONSOLE_ADMIN_PASSWORD": ADMIN_PASSWORD, "CONSOLE_SECRET_KEY": uuid.uuid4().hex * 2,
-        "HANDOFF_HOURS": "always", "HANDOFF_CLAIM_TIMEOUT_SECONDS": "0",
-        "HANDOFF_RASA_URL": PROCESS_2,
-    }
-    assistant = Assistant(env=env, log_dir=LOG_DIR).start()
-    yield assistant
-    assistant.stop()
+    api_token, secret_key = uuid.uuid4().hex, uuid.uuid4().hex * 2
+
+    def env_for(ports: AssistantPorts):
+        return {
+            **ports.env(), "ASSISTANT_PROFILE": "production",
+            "RASA_PROCESSES": "2", "DATABASE_URL": postgres.url, "TRACKER_STORE_URL": postgres.url,
+            "REDIS_URL": redis_server.url, "RASA_API_TOKEN": api_token,
+            "CONSOLE_ADMIN_PASSWORD": ADMIN_PASSWORD, "CONSOLE_SECRET_KEY": secret_key,
+            "HANDOFF_HOURS": "always", "HANDOFF_CLAIM_TIMEOUT_SECONDS": "0",
+            "HANDOFF_RASA_URL": ports.rasa_process_url(2),
+        }
+
+    with running_assistant(env_for, LOG_DIR, rasa_processes=2) as (_, ports):
+        yield ports

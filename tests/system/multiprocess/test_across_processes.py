@@ -3,18 +3,19 @@ from __future__ import annotations
 
 from tests.support.agents import Agent
 from tests.support.customers import SocketCustomer
-from tests.system.multiprocess.conftest import ADMIN_PASSWORD, PAGES_URL, PROCESS_1, PROCESS_2
+from tests.support.assistants import AssistantPorts
+from tests.system.multiprocess.conftest import ADMIN_PASSWORD
 
 
-def agent() -> Agent:
-    admin = Agent(PAGES_URL, "admin", ADMIN_PASSWORD)
+def agent(ports: AssistantPorts) -> Agent:
+    admin = Agent(ports.pages_url, "admin", ADMIN_PASSWORD)
     admin.set_duty(True)
     return admin
 
 
-async def test_an_agent_on_one_process_talks_to_a_socket_on_the_other(two_processes):
-    staff = agent()
-    customer = await SocketCustomer(PROCESS_1, language="en").connect()
+async def test_an_agent_on_one_process_talks_to_a_socket_on_the_other(two_processes: AssistantPorts):
+    staff = agent(two_processes)
+    customer = await SocketCustomer(two_processes.rasa_process_url(1), language="en").connect()
     conversation = customer.session_id
     await customer.say("Account 1930 is not active")
     await customer.read_until("Did that fix it?")
@@ -22,7 +23,7 @@ async def test_an_agent_on_one_process_talks_to_a_socket_on_the_other(two_proces
     await customer.read_until("join this chat")
 
     # The pause is in the tracker store: process 2 keeps quiet too.
-    elsewhere = await SocketCustomer(PROCESS_2, conversation, language="en").connect()
+    elsewhere = await SocketCustomer(two_processes.rasa_process_url(2), conversation, language="en").connect()
     await elsewhere.say("hello? anyone?")
     assert await elsewhere.nothing_for(3) == []
     await elsewhere.close()

@@ -29,7 +29,6 @@ from tests.support.trainer_data import copy_project
 # The current model falls back on it (its guess: export_failed, 0.47).
 CUSTOMER_TEXT = "the little red triangle sits next to every purchase"
 RELABELLED = "receipt_not_connected"
-FAKE_RASA_PORT = 6105
 
 
 class FakeRasa(http.server.BaseHTTPRequestHandler):
@@ -62,9 +61,10 @@ def round_trip(tmp_path_factory):
     conversation.fallback_user(CUSTOMER_TEXT, best_guess="export_failed", guess=0.47)
     store(databases, [conversation])
 
-    server = http.server.HTTPServer(("127.0.0.1", FAKE_RASA_PORT), FakeRasa)
+    # Port 0: the OS chooses a free port as the stand-in binds it.
+    server = http.server.HTTPServer(("127.0.0.1", 0), FakeRasa)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    config = settings({"RASA_API_TOKEN": "round-trip-token", "RASA_PORT": str(FAKE_RASA_PORT)})
+    config = settings({"RASA_API_TOKEN": "round-trip-token", "RASA_PORT": str(server.server_port)})
     timings = {}
     try:
         with databases.sessions() as session:

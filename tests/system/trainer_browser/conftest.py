@@ -1,10 +1,11 @@
 """Browser tests of the trainers' pages: the console app (on a seeded SQLite database and
-a copy of the project's data) served on port 9180 in a thread, driven by headless
-Chromium.  Package-scoped, like tests/system/browser, so that Playwright's event loop is gone
+a copy of the project's data) served in a thread on a port the OS chooses as it binds,
+driven by headless Chromium.  Package-scoped, like tests/system/browser, so that Playwright's event loop is gone
 before asynchronous tests run."""
 from __future__ import annotations
 
 import threading
+from dataclasses import dataclass
 
 import pytest
 from playwright.sync_api import Page
@@ -14,14 +15,18 @@ from bot.console.databases import Databases
 from bot.ops.pages import create_app
 from bot.settings import settings
 from bot.storage.staff import StaffRepository
+from bot.trainer.project import Project
 from tests.support.browsers import debian_chromium, watched_page
 from tests.support.databases import create_events_table
-from tests.support.ports import free_port
 from tests.support.trainer_data import copy_project, seed
 
-PORT = free_port(9180)
-BASE = f"http://127.0.0.1:{PORT}"
 PASSWORD = "trainer browser test password"
+
+
+@dataclass
+class Served:
+    project: Project  # the copy of the project's data the console trains on
+    base_url: str
 
 
 @pytest.fixture(scope="package")
@@ -40,10 +45,11 @@ def served(tmp_path_factory):
         session.commit()
     app = create_app(settings({"CONSOLE_SECRET_KEY": "browser-" + "y" * 40}), databases)
     app.extensions["trainer"]["project"] = project
-    server = make_server("127.0.0.1", PORT, app, threaded=True)
+    # Port 0: the OS chooses a free port as the server binds it, so no other run can take it.
+    server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield project
+    yield Served(project, f"http://127.0.0.1:{server.server_port}")
     server.shutdown()
     databases.dispose()
 
@@ -60,8 +66,8 @@ def page(browser, served) -> Page:
         yield opened
 
 
-def sign_in(page: Page, username: str, target: str = "/console/training/inbox") -> None:
-    page.goto(BASE + target)
+def sign_in(page: Page, base_url: str, username: str, target: str = "/console/training/inbox") -> None:
+    page.goto(base_url + target)
     page.get_by_label("User name").fill(username)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()

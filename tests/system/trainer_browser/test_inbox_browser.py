@@ -2,7 +2,7 @@
 from playwright.sync_api import expect
 
 from tests.support.trainer_data import FLAGGED_EN, LOW_SV, MASKED_STORED, UNSURE_EN, UNSURE_EN_NEAR
-from tests.system.trainer_browser.conftest import BASE, sign_in
+from tests.system.trainer_browser.conftest import sign_in
 
 
 def item(page, text):
@@ -10,8 +10,8 @@ def item(page, text):
 
 
 def test_a_trainer_accepts_relabels_and_dismisses(page, served):
-    sign_in(page, "tove")
-    expect(page).to_have_url(BASE + "/console/training/inbox")
+    sign_in(page, served.base_url, "tove")
+    expect(page).to_have_url(served.base_url + "/console/training/inbox")
     expect(page.get_by_role("heading", name="NLU inbox")).to_be_visible()
     unsure = item(page, UNSURE_EN)
     expect(unsure).to_contain_text("2 messages in 2 conversations")
@@ -21,13 +21,13 @@ def test_a_trainer_accepts_relabels_and_dismisses(page, served):
     unsure.get_by_role("button", name="Accept as export_failed").click()
     expect(page.locator(".flash.ok")).to_contain_text(f"Added \u201c{UNSURE_EN}\u201d to en.yml as export_failed")
     expect(item(page, UNSURE_EN)).to_have_count(0)
-    assert f"    - {UNSURE_EN}\n" in (served.nlu_dir / "en.yml").read_text(encoding="utf-8")
+    assert f"    - {UNSURE_EN}\n" in (served.project.nlu_dir / "en.yml").read_text(encoding="utf-8")
 
     swedish = item(page, LOW_SV)
     swedish.get_by_role("combobox").select_option("export_failed")
     swedish.get_by_role("button", name="Relabel").click()
     expect(page.locator(".flash.ok")).to_contain_text("to sv.yml as export_failed")
-    assert f"    - {LOW_SV}\n" in (served.nlu_dir / "sv.yml").read_text(encoding="utf-8")
+    assert f"    - {LOW_SV}\n" in (served.project.nlu_dir / "sv.yml").read_text(encoding="utf-8")
 
     masked = item(page, MASKED_STORED)
     expect(masked).to_contain_text("cannot become a training example")
@@ -41,11 +41,11 @@ def test_a_trainer_accepts_relabels_and_dismisses(page, served):
     for text in (UNSURE_EN, LOW_SV, MASKED_STORED):
         expect(item(page, text)).to_have_count(0)
     expect(item(page, FLAGGED_EN)).to_have_count(1)
-    page.screenshot(path=str(served.root / "inbox.png"), full_page=True)
+    page.screenshot(path=str(served.project.root / "inbox.png"), full_page=True)
 
 
 def test_adding_a_duplicate_by_hand_is_refused_with_the_reason(page, served):
-    sign_in(page, "tove")
+    sign_in(page, served.base_url, "tove")
     form = page.locator("form", has=page.get_by_role("button", name="Add example"))
     form.get_by_label("Text").fill("Account 1930 is not active")
     form.get_by_label("Intent").select_option("period_closed")
@@ -54,7 +54,7 @@ def test_adding_a_duplicate_by_hand_is_refused_with_the_reason(page, served):
 
 
 def test_an_agent_sees_insights_with_charts_but_not_the_inbox(page, served):
-    sign_in(page, "anna", "/console/training/insights")
+    sign_in(page, served.base_url, "anna", "/console/training/insights")
     expect(page.get_by_role("heading", name="Insights")).to_be_visible()
     nav = page.get_by_role("navigation", name="Console")
     expect(nav.get_by_role("link", name="Insights")).to_be_visible()
@@ -63,7 +63,7 @@ def test_an_agent_sees_insights_with_charts_but_not_the_inbox(page, served):
         image.scroll_into_view_if_needed()
         expect(image).to_have_js_property("complete", True)
         assert image.evaluate("img => img.naturalWidth") > 300
-    response = page.goto(BASE + "/console/training/inbox")
+    response = page.goto(served.base_url + "/console/training/inbox")
     assert response.status == 403
 
 
@@ -72,13 +72,13 @@ def test_the_models_page_follows_a_running_job(page, served):
 
     from bot.trainer.registry import write_json
 
-    served.registry_dir.mkdir(parents=True, exist_ok=True)
-    status_file = served.registry_dir / "job.json"
-    with open(served.registry_dir / "train.lock", "a") as held:
+    served.project.registry_dir.mkdir(parents=True, exist_ok=True)
+    status_file = served.project.registry_dir / "job.json"
+    with open(served.project.registry_dir / "train.lock", "a") as held:
         fcntl.flock(held, fcntl.LOCK_EX)
         write_json(status_file, {"state": "training", "progress": 10, "by": "tove",
                                  "message": "Training: DIET epochs 10 %"})
-        sign_in(page, "tove", "/console/training/models")
+        sign_in(page, served.base_url, "tove", "/console/training/models")
         expect(page.locator("#job-percent")).to_have_text("10 %")
         expect(page.get_by_role("button", name="Retrain now")).to_have_count(0)
         write_json(status_file, {"state": "evaluating", "progress": 75, "by": "tove",

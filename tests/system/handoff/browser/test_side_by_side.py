@@ -8,28 +8,29 @@ from playwright.sync_api import expect
 
 from tests.support.assistants import TEST_OUTPUT
 from tests.support.browsers import Chat
-from tests.system.handoff.conftest import AGENT_PASSWORD, PAGES_URL, RASA_URL
+from tests.system.handoff.conftest import AGENT_PASSWORD
 
 OUTPUT = TEST_OUTPUT / "handoff"
 
 
-def test_agent_inbox_and_widget_side_by_side(pages, anna, admin):
+def test_agent_inbox_and_widget_side_by_side(pages, anna, admin, live):
+    pages_url, rasa_url = live.ports.pages_url, live.ports.rasa_url
     customer_page, agent_page = pages
     for other in (admin,):
         other.set_duty(False)
     anna.set_duty(True)
 
     # The agent signs in and opens the inbox.
-    agent_page.goto(f"{PAGES_URL}/console/agent/")
+    agent_page.goto(f"{pages_url}/console/agent/")
     agent_page.get_by_label("User name").fill("anna.svensson")
     agent_page.get_by_label("Password").fill(AGENT_PASSWORD)
     agent_page.get_by_role("button", name="Sign in").click()
-    expect(agent_page).to_have_url(f"{PAGES_URL}/console/agent/")
+    expect(agent_page).to_have_url(f"{pages_url}/console/agent/")
     expect(agent_page.locator("#duty-status")).to_have_text("You are on duty")
 
     # The customer: a fix that did not work.
-    chat = Chat(customer_page, PAGES_URL, RASA_URL)
-    customer_page.goto(f"{PAGES_URL}/?server={RASA_URL}")
+    chat = Chat(customer_page, pages_url, rasa_url)
+    customer_page.goto(f"{pages_url}/?server={rasa_url}")
     chat.open()
     chat.send("Account 1930 is not active")
     chat.wait_for_bot("Did that fix it?")
@@ -48,7 +49,7 @@ def test_agent_inbox_and_widget_side_by_side(pages, anna, admin):
 
     # Claim: the agent's chat page; the customer sees Anna join, marked as a person.
     card.get_by_role("button", name=re.compile("Claim case")).click()
-    expect(agent_page).to_have_url(f"{PAGES_URL}/console/agent/chats/{conversation}")
+    expect(agent_page).to_have_url(f"{pages_url}/console/agent/chats/{conversation}")
     joined = chat.wait_for_bot("Anna from support has joined the chat.")
     expect(joined).to_have_class(re.compile("ehc-from-agent"))
     expect(customer_page.locator(".ehc-subtitle")).to_have_text("You are chatting with Anna from support")
@@ -82,7 +83,7 @@ def test_agent_inbox_and_widget_side_by_side(pages, anna, admin):
 
     # Hand back: the assistant says it is back, and the widget shows the assistant again.
     agent_page.get_by_role("button", name="Hand back to the assistant").click()
-    expect(agent_page).to_have_url(f"{PAGES_URL}/console/agent/")
+    expect(agent_page).to_have_url(f"{pages_url}/console/agent/")
     back = chat.wait_for_bot("I'm back")
     expect(back).not_to_have_class(re.compile("ehc-from-agent"))
     expect(customer_page.locator(".ehc-subtitle")).to_have_text("Assistant for failed exports")
