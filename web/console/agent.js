@@ -81,6 +81,11 @@
     var list = document.getElementById("messages");
     var every = parseInt(chat.getAttribute("data-poll-ms"), 10) || 1000;
     var busy = false;
+    var leaving = false;
+    window.addEventListener("beforeunload", function () { leaving = true; });
+    document.addEventListener("submit", function (event) {
+      if (event.target.id !== "reply") leaving = true;  // hand back, resolve: a page load
+    }, true);
     list.scrollTop = list.scrollHeight;
     setInterval(function () {
       if (busy) return;
@@ -95,7 +100,11 @@
             list.scrollTop = list.scrollHeight;
           });
           // Claimed by someone else, timed out, handed back elsewhere: show the new state.
-          if (data.ticket.status !== status || (data.mine ? "yes" : "no") !== mine) location.reload();
+          // Not while this page is leaving: after the agent's own hand back or resolve, a
+          // reload would race the form's redirect to the inbox and keep the agent here.
+          if (!leaving && (data.ticket.status !== status || (data.mine ? "yes" : "no") !== mine)) {
+            location.reload();
+          }
         })
         .catch(function () { /* the next round tries again */ })
         .then(function () { busy = false; });

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import time
 
 from PIL import Image
 from playwright.sync_api import expect
@@ -82,6 +83,14 @@ def test_agent_inbox_and_widget_side_by_side(pages, anna, admin, live):
     both.save(OUTPUT / "side-by-side.png")
 
     # Hand back: the assistant says it is back, and the widget shows the assistant again.
+    # Its answer comes late, as from a busy server: the chat page's poll sees the new status
+    # first and must not reload the page over the redirect to the inbox.
+    def late_answer(route):
+        response = route.fetch(max_redirects=0)
+        time.sleep(2.5)
+        route.fulfill(response=response)
+
+    agent_page.route("**/hand-back", late_answer)
     agent_page.get_by_role("button", name="Hand back to the assistant").click()
     expect(agent_page).to_have_url(f"{pages_url}/console/agent/")
     back = chat.wait_for_bot("I'm back")
