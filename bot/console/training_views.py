@@ -94,11 +94,12 @@ def _intents():
 @requires_role("trainer")
 def inbox():
     wanted, problems = InboxFilter.from_args(request.args)
-    items = _inbox().items(filter=wanted)
+    box = _inbox()
+    items = box.items(filter=wanted)
     page, pages = _page(), max(1, -(-len(items) // PER_PAGE))
     return render_template("training/inbox.html", items=items[(page - 1) * PER_PAGE:page * PER_PAGE],
                            total=len(items), page=page, pages=pages, wanted=wanted, problems=problems,
-                           kept=_kept(), reasons=REASONS, intents=_intents())
+                           kept=_kept(), reasons=REASONS, intents=_intents(), left_out=box.left_out)
 
 
 @training.route("/api/inbox")

@@ -24,7 +24,7 @@ import re
 from dataclasses import dataclass, field, fields
 from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
-from sqlalchemy import and_, exists, or_, select
+from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -231,6 +231,9 @@ class Inbox:
         self.tags = [t for t in tags if t]
         self.days = days
         self.timezone = timezone
+        # Conversations of interest the last items() did not read (older than the newest
+        # ``limit_conversations``): the page says so, and a filter reaches them.
+        self.left_out = 0
 
     # -- reading
 
@@ -240,14 +243,15 @@ class Inbox:
         s = ConversationSummary
         flagged = exists().where(and_(ConversationTag.conversation_id == s.conversation_id,
                                       ConversationTag.tag.in_(self.tags or ["-"])))
+        conditions = [s.last_ts >= now - self.days * 86400,
+                      or_(s.fell_back.is_(True), s.min_confidence < self.threshold, s.escalated.is_(True), flagged),
+                      *(wanted or InboxFilter()).summary_conditions(s, flagged, self.threshold, self.timezone)]
         rows = self.session.execute(
             select(s.conversation_id, s.escalated, flagged.label("flagged"), s.language)
-            .where(s.last_ts >= now - self.days * 86400)
-            .where(or_(s.fell_back.is_(True), s.min_confidence < self.threshold,
-                       s.escalated.is_(True), flagged))
-            .where(*(wanted or InboxFilter()).summary_conditions(s, flagged, self.threshold, self.timezone))
-            .order_by(s.last_ts.desc()).limit(limit)
+            .where(*conditions).order_by(s.last_ts.desc()).limit(limit)
         ).all()
+        self.left_out = 0 if len(rows) < limit else self.session.execute(
+            select(func.count()).select_from(s).where(*conditions)).scalar_one() - len(rows)
         return {r.conversation_id: (bool(r.escalated), bool(r.flagged), r.language) for r in rows}
 
     def _messages(self, candidates) -> Iterable[InboxMessage]:

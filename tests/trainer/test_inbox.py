@@ -235,3 +235,13 @@ def test_keyboard_mash_is_marked_and_cannot_be_accepted_as_the_guess(seeded, pro
     # An explicit choice is still possible.
     added = inbox.decide(mash, "relabel", "tove", intent="out_of_scope")
     assert added.intent == "out_of_scope"
+
+
+def test_it_says_when_older_conversations_were_not_read(seeded, project, session):
+    """Only the newest conversations of interest are read (a bound on an aged database):
+    the inbox says how many were left out, so a filter can reach them."""
+    inbox = make_inbox(seeded, project, session)
+    inbox.items()
+    assert inbox.left_out == 0
+    inbox.items(limit_conversations=2)
+    assert inbox.left_out == 4  # six conversations of interest (the confident one is not)
