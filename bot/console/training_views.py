@@ -21,8 +21,8 @@ from bot.storage.annotations import AuditRepository
 from bot.trainer.datafile import ExampleRefused, TrainingData, language_of
 from bot.trainer.deploy import Deployer
 from bot.trainer.gate import GateResult
-from bot.trainer.inbox import Inbox
-from bot.trainer.insights import SPIKE_RULE, insights
+from bot.trainer.inbox import REASONS, Inbox, InboxFilter
+from bot.trainer.insights import SPIKE_RULE, error_title, insights
 from bot.trainer.jobs import JobRunning, Jobs
 from bot.catalogue.intents import FALLBACK_INTENT
 from bot.trainer.project import Project
@@ -64,7 +64,26 @@ def home():
 def _inbox() -> Inbox:
     c = config()
     return Inbox(db(), databases().tracker, project(),
-                 c.trainer_confidence, c.trainer_inbox_tags, c.trainer_inbox_days)
+                 c.trainer_confidence, c.trainer_inbox_tags, c.trainer_inbox_days, tz())
+
+
+PER_PAGE = 50
+
+
+def _page() -> int:
+    try:
+        return max(1, int(request.args.get("page", "1")))
+    except ValueError:
+        return 1
+
+
+def _kept() -> dict:
+    """The inbox's filter and page from the query string, for the forms' actions and the
+    redirects after them (a decision keeps the trainer where they were)."""
+    args = InboxFilter.from_args(request.args)[0].to_args()
+    if _page() > 1:
+        args["page"] = str(_page())
+    return args
 
 
 def _intents():
@@ -74,15 +93,21 @@ def _intents():
 @training.route("/inbox")
 @requires_role("trainer")
 def inbox():
-    items = _inbox().items()
-    return render_template("training/inbox.html", items=items[:200], total=len(items),
-                           intents=_intents())
+    wanted, problems = InboxFilter.from_args(request.args)
+    box = _inbox()
+    items = box.items(filter=wanted)
+    page, pages = _page(), max(1, -(-len(items) // PER_PAGE))
+    return render_template("training/inbox.html", items=items[(page - 1) * PER_PAGE:page * PER_PAGE],
+                           total=len(items), page=page, pages=pages, wanted=wanted, problems=problems,
+                           kept=_kept(), reasons=REASONS, intents=_intents(), left_out=box.left_out)
 
 
 @training.route("/api/inbox")
 @requires_role("trainer")
 def api_inbox():
-    return jsonify({"items": [item.as_dict() for item in _inbox().items()]})
+    wanted, problems = InboxFilter.from_args(request.args)
+    items = _inbox().items(filter=wanted)
+    return jsonify({"items": [item.as_dict() for item in items], "total": len(items), "problems": problems})
 
 
 @training.route("/inbox/decide", methods=["POST"])
@@ -92,11 +117,12 @@ def decide():
     if action not in ("accept", "relabel", "dismiss"):
         abort(400, "Unknown action.")
     box = _inbox()
+    back = url_for("training.inbox", **_kept())
     try:
-        item = box.find(request.form.get("item", ""))
+        item = box.find(request.form.get("item", ""), filter=InboxFilter.from_args(request.args)[0])
     except KeyError:
         flash("That message is no longer in the inbox.", "error")
-        return redirect(url_for("training.inbox"))
+        return redirect(back)
     language = request.form.get("language") or None
     try:
         added = box.decide(item, action, g.user.username, intent=request.form.get("intent") or None,
@@ -104,7 +130,7 @@ def decide():
     except ExampleRefused as problem:
         db().rollback()
         flash(f"Not added: {problem}", "error")
-        return redirect(url_for("training.inbox"))
+        return redirect(back)
     AuditRepository(db()).record(
         g.user.username, f"inbox_{action}", item.messages[0].conversation_id, text=item.text,
         intent=added.intent if added else None, messages=len(item.messages))
@@ -114,7 +140,7 @@ def decide():
               "Retrain to teach it to the assistant.", "ok")
     else:
         flash(f"Dismissed \u201c{item.text}\u201d.", "ok")
-    return redirect(url_for("training.inbox"))
+    return redirect(back)
 
 
 @training.route("/examples", methods=["POST"])
@@ -126,11 +152,11 @@ def add_example():
         added = TrainingData(project()).add(text, request.form.get("intent", ""), language)
     except ExampleRefused as problem:
         flash(f"Not added: {problem}", "error")
-        return redirect(url_for("training.inbox"))
+        return redirect(url_for("training.inbox", **_kept()))
     AuditRepository(db()).record(g.user.username, "example_added", text=added.text, intent=added.intent)
     db().commit()
     flash(f"Added \u201c{added.text}\u201d to {added.path.name} as {added.intent}.", "ok")
-    return redirect(url_for("training.inbox"))
+    return redirect(url_for("training.inbox", **_kept()))
 
 
 # -- models: retrain, comparison, rollback
@@ -201,7 +227,7 @@ CHART_NAMES = ("conversations", "containment", "fallback", "escalations", "error
 def insights_page():
     data = insights(db(), tz())
     evaluation = Registry(project()).latest_evaluation()
-    return render_template("training/insights.html", data=data, rule=SPIKE_RULE,
+    return render_template("training/insights.html", data=data, rule=SPIKE_RULE, title=error_title,
                            evaluation=evaluation, charts=CHART_NAMES,
                            today=dt.datetime.now(tz()).date())
 

@@ -1,6 +1,8 @@
 """The trainer's tools from the command line, for people who work in the repository.
 
     python -m bot.ops.trainer inbox [--json]          # what customers wrote, with ids
+        [--reason R] [--language en|sv] [--predicted INTENT] [--since DAY] [--until DAY]
+        [--search WORDS] [--sort count|newest]     # filtered as on the console's page
     python -m bot.ops.trainer accept ID               # the predicted intent is right
     python -m bot.ops.trainer relabel ID INTENT       # it is another intent
     python -m bot.ops.trainer dismiss ID              # not training material
@@ -59,15 +61,25 @@ def _inbox(args):
     config = settings()
     databases = Databases.open(config.database_url, config.tracker_store_url)
     session = databases.sessions()
+    from zoneinfo import ZoneInfo
+
     inbox = Inbox(session, databases.tracker, Project(args.root), config.trainer_confidence,
-                  config.trainer_inbox_tags, config.trainer_inbox_days)
+                  config.trainer_inbox_tags, config.trainer_inbox_days, ZoneInfo(config.console_timezone))
     return databases, session, inbox
 
 
 def cmd_inbox(args) -> int:
+    from bot.trainer.inbox import InboxFilter
+
+    wanted, problems = InboxFilter.from_args({
+        "reason": args.reason, "language": args.language, "predicted": args.predicted,
+        "date_from": args.since, "date_to": args.until, "q": args.search, "sort": args.sort})
+    if problems:
+        print("; ".join(problems), file=sys.stderr)
+        return 2
     databases, session, inbox = _inbox(args)
     try:
-        items = inbox.items()
+        items = inbox.items(filter=wanted)
         if args.json:
             print(json.dumps([i.as_dict() for i in items], ensure_ascii=False, indent=2))
             return 0
@@ -201,6 +213,13 @@ def parser() -> argparse.ArgumentParser:
     inbox = commands.add_parser("inbox", help="list the inbox")
     inbox.add_argument("--json", action="store_true")
     inbox.add_argument("--limit", type=int, default=50)
+    inbox.add_argument("--reason", help="fell back, low confidence, escalated or flagged")
+    inbox.add_argument("--language", help="en or sv")
+    inbox.add_argument("--predicted", help="the intent the assistant gave")
+    inbox.add_argument("--since", help="first day, YYYY-MM-DD (console time zone)")
+    inbox.add_argument("--until", help="last day, YYYY-MM-DD")
+    inbox.add_argument("--search", help="words the message contains")
+    inbox.add_argument("--sort", help="count (default) or newest")
     inbox.set_defaults(run=cmd_inbox)
     for name, helptext in (("accept", "accept the predicted intent"), ("relabel", "relabel to INTENT"),
                            ("dismiss", "dismiss")):

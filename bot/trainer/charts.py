@@ -11,7 +11,7 @@ matplotlib.use("Agg")
 from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
-from bot.trainer.insights import Insights, confusion  # noqa: E402
+from bot.trainer.insights import Insights, confusion, titled  # noqa: E402
 
 CHARTS = ("conversations", "containment", "fallback", "escalations", "errors", "confusion")
 BLUE, RED, GREY = "#0b5cad", "#b3261e", "#888888"
@@ -90,9 +90,9 @@ def render(name: str, insights: Insights, evaluation: Optional[dict] = None) -> 
     if name == "fallback":
         return _rate_chart(insights, "fallback_rate", "Fallback rate: the assistant did not understand", RED)
     if name == "escalations":
-        return _bars(insights.escalations_by_error, "Escalations per error (30 days)", RED)
+        return _bars(titled(insights.escalations_by_error), "Escalations per error (30 days)", RED)
     if name == "errors":
-        return _bars(insights.errors_this_week, "Most common errors, last 7 days", BLUE)
+        return _bars(titled(insights.errors_this_week), "Most common errors, last 7 days", BLUE)
     if name == "confusion":
         return confusion_png(evaluation)
     raise KeyError(name)

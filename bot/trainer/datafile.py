@@ -64,15 +64,29 @@ def block_examples(block: str) -> List[str]:
             if line.strip().startswith("- ")]
 
 
+def _parse_examples(path: Path) -> List[Tuple[str, str]]:
+    document = _yaml().load(path.read_text(encoding="utf-8")) or {}
+    return [(str(item["intent"]), text) for item in document.get("nlu") or []
+            if "intent" in item and "examples" in item for text in block_examples(item["examples"])]
+
+
+# Parsed files by (path, inode, size, mtime): the NLU inbox reads every file on each
+# request, and the round-trip YAML parser was half of its time.  A write replaces the
+# file (a new inode and mtime), so a changed file is always parsed again.
+_PARSED: Dict[Tuple[str, int, int, int], List[Tuple[str, str]]] = {}
+
+
 def read_examples(folder: Path) -> Iterator[Tuple[str, str, Path]]:
     """(intent, text, file) for every example of every NLU file in ``folder``."""
-    yaml = _yaml()
     for path in sorted(folder.glob("*.yml")):
-        document = yaml.load(path.read_text(encoding="utf-8")) or {}
-        for item in document.get("nlu") or []:
-            if "intent" in item and "examples" in item:
-                for text in block_examples(item["examples"]):
-                    yield str(item["intent"]), text, path
+        stat = path.stat()
+        key = (str(path.resolve()), stat.st_ino, stat.st_size, stat.st_mtime_ns)
+        if key not in _PARSED:
+            if len(_PARSED) > 64:
+                _PARSED.clear()
+            _PARSED[key] = _parse_examples(path)
+        for intent, text in _PARSED[key]:
+            yield intent, text, path
 
 
 class TrainingData:

@@ -7,29 +7,135 @@ payloads, long pastes, texts already in the training data or the held-out test s
 texts already decided (accepted, relabelled or dismissed; decisions are kept by the
 normalised text, so the same words from another customer stay decided).  Near-duplicates
 are grouped; a decision applies to the whole group.  Messages with masked personal data
-("[e-mail]") are shown but can only be dismissed.
+("[e-mail]") are shown but can only be dismissed.  Messages with no word known from the
+training data (keyboard mash, bot/nlu/vocabulary.py) cannot be accepted as the
+classifier's guess: a trainer must choose the intent, or dismiss them.
+
+Filters (InboxFilter: reason, language, predicted intent, dates, words) apply to each
+message before grouping, so a group shows the messages that match and a decision taken
+on a filtered page applies to what was shown.  Those the summary rows can answer (reason,
+dates, words) also narrow the conversations whose events are read: on an aged database
+reading events is the cost.
 """
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
-from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+import re
+from dataclasses import dataclass, field, fields
+from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
-from sqlalchemy import and_, exists, or_, select
+from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from bot.storage.annotations import ConversationTag
-from bot.storage.conversations import ConversationSummary
+from bot.storage.conversations import ConversationFilter, ConversationSummary
 from bot.storage.events import EventRepository
 from bot.trainer.datafile import Added, ExampleRefused, TrainingData, language_of
 from bot.catalogue.intents import FALLBACK_INTENT
+from bot.nlu.vocabulary import build_vocabulary, has_no_known_word
+from bot.storage.database import like_escape
 from bot.trainer.project import Project
 from bot.trainer.store import DecisionRepository
 from bot.trainer.text import contains_mask, group_near_duplicates, normalise, one_line, text_key
 
 MAX_TEXT_CHARS = 300
 REASONS = ("fell back", "low confidence", "escalated", "flagged")
+SORTS = ("count", "newest")
+_SEARCH_WORD = re.compile(r"\w+", re.UNICODE)
+_INTENT_NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+
+
+def search_words(text: Optional[str]) -> List[str]:
+    """The words of a search, lower case, without punctuation ("purchases!!" finds "purchases")."""
+    return _SEARCH_WORD.findall((text or "").lower())[:8]
+
+
+def _day_start(day: dt.date, tz: dt.tzinfo) -> float:
+    return dt.datetime.combine(day, dt.time.min, tzinfo=tz).timestamp()
+
+
+@dataclass
+class InboxFilter:
+    """What the trainer asked for (the page's GET arguments, the CLI's options); all optional."""
+
+    reason: Optional[str] = None
+    language: Optional[str] = None
+    predicted: Optional[str] = None
+    date_from: Optional[dt.date] = None
+    date_to: Optional[dt.date] = None
+    text: Optional[str] = None
+    sort: str = "count"
+
+    @classmethod
+    def from_args(cls, args: Mapping[str, str]) -> Tuple["InboxFilter", List[str]]:
+        """A filter from query-string arguments, and what could not be understood (ignored)."""
+        problems: List[str] = []
+        values: Dict[str, object] = {}
+
+        def get(name: str) -> str:
+            return (args.get(name) or "").strip()
+
+        checks = (("reason", REASONS, f"one of {', '.join(REASONS)}"), ("language", ("en", "sv"), "en or sv"),
+                  ("sort", SORTS, "count or newest"))
+        for name, allowed, expected in checks:
+            if get(name):
+                if get(name) in allowed:
+                    values[name] = get(name)
+                else:
+                    problems.append(f"{name}: {expected}")
+        if get("predicted"):
+            if _INTENT_NAME.match(get("predicted")):
+                values["predicted"] = get("predicted")
+            else:
+                problems.append("predicted: an intent name")
+        # Dates and words as the conversation list reads them (one parser, one message).
+        same, not_understood = ConversationFilter.from_args({k: get(k) for k in ("date_from", "date_to", "q")})
+        values.update(date_from=same.date_from, date_to=same.date_to, text=same.text)
+        return cls(**values), problems + not_understood
+
+    def to_args(self) -> Dict[str, str]:
+        """The query-string arguments that give this filter (for links and redirects)."""
+        args: Dict[str, str] = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if value is None or value == f.default:
+                continue
+            args["q" if f.name == "text" else f.name] = value.isoformat() if isinstance(value, dt.date) else str(value)
+        return args
+
+    @property
+    def active(self) -> bool:
+        return bool(self.to_args())
+
+    def summary_conditions(self, s, flagged, threshold: float, tz: dt.tzinfo) -> list:
+        """Conditions on the conversation summary rows that a matching message's
+        conversation meets (a necessary condition, never a sufficient one)."""
+        conditions = {
+            "fell back": [s.fell_back.is_(True)], "low confidence": [s.min_confidence < threshold],
+            "escalated": [s.escalated.is_(True)], "flagged": [flagged],
+        }.get(self.reason or "", [])
+        if self.date_from:
+            conditions.append(s.last_ts >= _day_start(self.date_from, tz))
+        if self.date_to:
+            conditions.append(s.first_ts < _day_start(self.date_to + dt.timedelta(days=1), tz))
+        conditions.extend(s.search_text.like(f"%{like_escape(w)}%", escape="\\")
+                          for w in search_words(self.text))
+        return conditions
+
+    def matches(self, message: "InboxMessage", tz: dt.tzinfo) -> bool:
+        if self.reason and self.reason not in message.reasons:
+            return False
+        if self.language and message.language != self.language:
+            return False
+        if self.predicted and message.predicted != self.predicted:
+            return False
+        if self.date_from and message.timestamp < _day_start(self.date_from, tz):
+            return False
+        if self.date_to and message.timestamp >= _day_start(self.date_to + dt.timedelta(days=1), tz):
+            return False
+        lowered = message.text.lower()
+        return all(w in lowered for w in search_words(self.text))
 
 
 @dataclass
@@ -48,6 +154,12 @@ class InboxItem:
     id: str
     messages: List[InboxMessage]
     reasons: List[str] = field(default_factory=list)
+    # No word of it is known from the training data (keyboard mash): never accepted as the guess.
+    no_known_word: bool = False
+
+    @property
+    def latest(self) -> float:
+        return max(m.timestamp for m in self.messages)
 
     @property
     def text(self) -> str:
@@ -87,7 +199,7 @@ class InboxItem:
         return {
             "id": self.id, "text": self.text, "language": self.language,
             "predicted": self.predicted, "confidence": self.confidence, "reasons": self.reasons,
-            "masked": self.masked, "count": len(self.messages),
+            "masked": self.masked, "no_known_word": self.no_known_word, "count": len(self.messages),
             "variants": sorted({m.text for m in self.messages} - {self.text}),
             "conversations": self.conversations,
         }
@@ -110,28 +222,36 @@ def _guess(parse_data: dict) -> Tuple[Optional[str], Optional[float]]:
 
 class Inbox:
     def __init__(self, session: Session, tracker: Engine, project: Optional[Project] = None,
-                 threshold: float = 0.7, tags: Sequence[str] = ("training",), days: int = 30) -> None:
+                 threshold: float = 0.7, tags: Sequence[str] = ("training",), days: int = 30,
+                 timezone: dt.tzinfo = dt.timezone.utc) -> None:
         self.session = session
         self.tracker = tracker
         self.project = project or Project()
         self.threshold = threshold
         self.tags = [t for t in tags if t]
         self.days = days
+        self.timezone = timezone
+        # Conversations of interest the last items() did not read (older than the newest
+        # ``limit_conversations``): the page says so, and a filter reaches them.
+        self.left_out = 0
 
     # -- reading
 
-    def _candidates(self, now: float, limit: int) -> Dict[str, Tuple[bool, bool, Optional[str]]]:
+    def _candidates(self, now: float, limit: int,
+                    wanted: Optional[InboxFilter] = None) -> Dict[str, Tuple[bool, bool, Optional[str]]]:
         """conversation id -> (escalated, flagged, language) for recent conversations of interest."""
         s = ConversationSummary
         flagged = exists().where(and_(ConversationTag.conversation_id == s.conversation_id,
                                       ConversationTag.tag.in_(self.tags or ["-"])))
+        conditions = [s.last_ts >= now - self.days * 86400,
+                      or_(s.fell_back.is_(True), s.min_confidence < self.threshold, s.escalated.is_(True), flagged),
+                      *(wanted or InboxFilter()).summary_conditions(s, flagged, self.threshold, self.timezone)]
         rows = self.session.execute(
             select(s.conversation_id, s.escalated, flagged.label("flagged"), s.language)
-            .where(s.last_ts >= now - self.days * 86400)
-            .where(or_(s.fell_back.is_(True), s.min_confidence < self.threshold,
-                       s.escalated.is_(True), flagged))
-            .order_by(s.last_ts.desc()).limit(limit)
+            .where(*conditions).order_by(s.last_ts.desc()).limit(limit)
         ).all()
+        self.left_out = 0 if len(rows) < limit else self.session.execute(
+            select(func.count()).select_from(s).where(*conditions)).scalar_one() - len(rows)
         return {r.conversation_id: (bool(r.escalated), bool(r.flagged), r.language) for r in rows}
 
     def _messages(self, candidates) -> Iterable[InboxMessage]:
@@ -154,26 +274,39 @@ class Inbox:
             yield InboxMessage(sender_id, timestamp or event.get("timestamp") or 0.0, text,
                                language_of(text, language), predicted, confidence, reasons)
 
-    def items(self, now: Optional[float] = None, limit_conversations: int = 2000) -> List[InboxItem]:
+    def items(self, now: Optional[float] = None, limit_conversations: int = 2000,
+              filter: Optional[InboxFilter] = None) -> List[InboxItem]:
         now = now if now is not None else dt.datetime.now(dt.timezone.utc).timestamp()
+        wanted = filter or InboxFilter()
         known = TrainingData(self.project).known()
         decided = DecisionRepository(self.session).decided_keys()
         messages = [
-            m for m in self._messages(self._candidates(now, limit_conversations))
+            m for m in self._messages(self._candidates(now, limit_conversations, wanted))
             if normalise(m.text) not in known and text_key(m.text) not in decided
+            and wanted.matches(m, self.timezone)
         ]
         messages.sort(key=lambda m: m.timestamp)
         items = []
         for group in group_near_duplicates(messages, lambda m: m.text):
             reasons = [r for r in REASONS if any(r in m.reasons for m in group)]
             items.append(InboxItem(text_key(group[0].text)[:10], group, reasons))
-        # Most frequent first, then the newest.
-        items.sort(key=lambda i: (-len(i.messages), -max(m.timestamp for m in i.messages)))
+        vocabulary = build_vocabulary(known)
+        for item in items:
+            item.no_known_word = has_no_known_word(item.text, vocabulary)
+        if wanted.sort == "newest":
+            items.sort(key=lambda i: (-i.latest, -len(i.messages)))
+        else:  # Most frequent first, then the newest.
+            items.sort(key=lambda i: (-len(i.messages), -i.latest))
         return items
 
-    def find(self, item_id: str, now: Optional[float] = None) -> InboxItem:
+    def find(self, item_id: str, now: Optional[float] = None,
+             filter: Optional[InboxFilter] = None) -> InboxItem:
+        """The item with this id (or a prefix of it) in the inbox as filtered when it was shown."""
         item_id = (item_id or "").strip().lower()
-        matches = [i for i in self.items(now) if i.id.startswith(item_id)] if len(item_id) >= 4 else []
+        items = self.items(now, filter=filter) if len(item_id) >= 4 else []
+        matches = [i for i in items if i.id.startswith(item_id)]
+        if not matches:  # an id from a differently filtered listing: the group holding that text
+            matches = [i for i in items if any(text_key(t).startswith(item_id) for t in i.texts)]
         if len(matches) != 1:
             raise KeyError(f"No inbox item {item_id!r}" if not matches else f"Ambiguous id {item_id!r}")
         return matches[0]
@@ -191,6 +324,9 @@ class Inbox:
             decisions.record(item.texts, "dismissed", username, language=item.language)
             return None
         if action == "accept":
+            if item.no_known_word:
+                raise ExampleRefused("It has no word the assistant knows (keyboard mash?): dismiss it, "
+                                     "or relabel it to an intent you choose.")
             intent = item.predicted
             if not intent:
                 raise ExampleRefused("There is no predicted intent to accept; relabel it instead.")

@@ -4,7 +4,10 @@ Days are calendar days in the console's time zone.  Containment: the share of
 conversations solved without a person (not escalated).  Fallback rate: the share in
 which the assistant fell back at least once.  Spike rule (SPIKE_RULE): an error's
 conversations in the last 24 hours against its daily average over the 7 days before,
-flagged at 3 times that average or more, with at least 5 conversations.
+flagged at 3 times that average or more, with at least 5 conversations.  With none in
+those 7 days there is no baseline to rise against: the spike is "new" (an error first
+seen, or a system without history), not a rise against 0.0 a day.  Errors are shown
+by their catalogue titles (bot/catalogue), as everywhere else in the console.
 """
 from __future__ import annotations
 
@@ -16,6 +19,7 @@ from typing import Dict, List, Optional, Tuple
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.catalogue import load_catalogue
 from bot.storage.conversations import ConversationSummary
 
 SPIKE_FACTOR = 3.0
@@ -53,6 +57,26 @@ class Spike:
     @property
     def ratio(self) -> Optional[float]:
         return self.last_24h / self.daily_average if self.daily_average else None
+
+    @property
+    def new(self) -> bool:
+        """No conversation with this error in the baseline days: nothing to compare with."""
+        return not self.daily_average
+
+    @property
+    def title(self) -> str:
+        return error_title(self.error)
+
+
+def error_title(error: str) -> str:
+    """The catalogue's English title of an error intent; anything else as it is."""
+    titles = {e.intent: e.title["en"] for e in load_catalogue().errors}
+    return titles.get(error, error)
+
+
+def titled(pairs: List[Tuple[str, int]]) -> List[Tuple[str, int]]:
+    """(error, count) pairs with the errors' titles, for charts and tables."""
+    return [(error_title(error), count) for error, count in pairs]
 
 
 @dataclass

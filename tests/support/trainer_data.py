@@ -24,6 +24,7 @@ FLAGGED_EN = "why is the little red triangle next to my purchase"
 MASKED_EN = "please mail me at anna.svensson@example.com about the export"
 MASKED_STORED = "please mail me at [e-mail] about the export"  # as the tracker store keeps it
 KNOWN_EN = "Account 1930 is not active"  # a catalogue wording: already training data
+MASH_EN = "zzkj hhhq wpow"  # keyboard mash: not one known word, yet the classifier guesses
 
 
 def copy_project(target: Path) -> Project:
@@ -70,3 +71,10 @@ def seed(databases: Databases) -> None:
     with databases.sessions() as session:
         AnnotationRepository(session, "anna").add_tag("trainer-flagged-00005", "training")
         session.commit()
+
+
+def seed_mash(databases: Databases, start: float = NOW - 600) -> None:
+    """A keyboard mash the classifier confidently called goodbye (bot/nlu/vocabulary.py)."""
+    c = Conversation("trainer-mash-00000008", start, "en", random.Random(8))
+    c.user(MASH_EN, "goodbye", 0.62)
+    store(databases, [c])

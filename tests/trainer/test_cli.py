@@ -77,3 +77,16 @@ def test_models_and_rollback(cli, project):
     assert code == 0 and f"Rolled back to {first.id}" in out
     assert project.current_model.read_bytes() == b"1"
     assert cli("rollback")[0] == 1
+
+
+def test_inbox_filters_search_and_sort(cli):
+    code, out, _ = cli("inbox", "--reason", "low confidence", "--language", "sv")
+    assert code == 0 and set(ids(out)) == {LOW_SV}
+    code, out, _ = cli("inbox", "--search", "triangle")
+    assert set(ids(out)) == {FLAGGED_EN}
+    code, out, _ = cli("inbox", "--predicted", "export_failed", "--sort", "newest")
+    assert list(ids(out)) == [FLAGGED_EN, UNSURE_EN]
+    code, out, _ = cli("inbox", "--since", "2000-01-01", "--until", "2000-01-31", "--json")
+    assert code == 0 and json.loads(out) == []
+    code, _, err = cli("inbox", "--since", "yesterday")
+    assert code == 2 and "date from" in err

@@ -91,3 +91,18 @@ def test_an_added_example_is_never_added_twice(project):
         data.add("The red cross again on my exports!", "export_failed", "sv")
     with pytest.raises(ExampleRefused, match="Another intent"):
         data.add("the red cross again on my exports", "deny", "en")
+
+
+def test_unchanged_files_are_parsed_once_and_a_written_example_is_seen_at_once(project, monkeypatch):
+    """The NLU inbox reads every data file on each request: parsing the YAML was half its time."""
+    import bot.trainer.datafile as datafile
+
+    TrainingData(project).known()
+    parsed = []
+    original = datafile._parse_examples
+    monkeypatch.setattr(datafile, "_parse_examples", lambda path: parsed.append(path) or original(path))
+    before = TrainingData(project).known()
+    assert parsed == []
+    added = TrainingData(project).add("the export robot sulks again", "export_failed", "en")
+    after = TrainingData(project).known()
+    assert parsed == [added.path] and after - before == {"the export robot sulks again"}

@@ -119,6 +119,11 @@ def test_the_inbox_and_decisions_on_both_databases(database_url, tmp_path, proje
             inbox = make_inbox(databases, project, session)
             items = by_text(inbox.items())
             assert {UNSURE_EN, LOW_SV, ESCALATED_EN, FLAGGED_EN, MASKED_STORED} <= set(items)
+            from bot.trainer.inbox import InboxFilter
+
+            assert [i.text for i in inbox.items(filter=InboxFilter(reason="low confidence", language="sv",
+                                                                   text="KORTKÖP"))] == [LOW_SV]
+            assert [i.text for i in inbox.items(filter=InboxFilter(reason="flagged"))] == [FLAGGED_EN]
             inbox.decide(items[FLAGGED_EN], "dismiss", "tove")
             inbox.decide(items[UNSURE_EN], "relabel", "tove", intent="receipt_not_connected")
             session.commit()
@@ -127,3 +132,116 @@ def test_the_inbox_and_decisions_on_both_databases(database_url, tmp_path, proje
             assert FLAGGED_EN not in left and UNSURE_EN not in left and LOW_SV in left
     finally:
         databases.dispose()
+
+
+# -- filters, search, sort (an aged inbox holds junk among real messages)
+
+def texts_of(items):
+    return [item.text for item in items]
+
+
+def test_filters_by_reason_language_predicted_intent_and_text(seeded, project, session):
+    from bot.trainer.inbox import InboxFilter
+
+    inbox = make_inbox(seeded, project, session)
+    assert texts_of(inbox.items(filter=InboxFilter(reason="low confidence"))) == [LOW_SV]
+    assert texts_of(inbox.items(filter=InboxFilter(reason="flagged"))) == [FLAGGED_EN]
+    assert set(texts_of(inbox.items(filter=InboxFilter(reason="fell back")))) == {UNSURE_EN, MASKED_STORED}
+    assert ESCALATED_EN in texts_of(inbox.items(filter=InboxFilter(reason="escalated")))
+    assert texts_of(inbox.items(filter=InboxFilter(language="sv"))) == [LOW_SV]
+    assert set(texts_of(inbox.items(filter=InboxFilter(predicted="export_failed")))) == {UNSURE_EN, FLAGGED_EN}
+    # The search finds any member of a group, whatever the case; every word must occur.
+    assert texts_of(inbox.items(filter=InboxFilter(text="BOUNCING purchases!!"))) == [UNSURE_EN]
+    assert texts_of(inbox.items(filter=InboxFilter(text="bouncing visma"))) == []
+    assert texts_of(inbox.items(filter=InboxFilter(reason="fell back", language="sv"))) == []
+
+
+def test_filters_by_date_in_the_consoles_time_zone(seeded, project, session):
+    import datetime as dt
+
+    from bot.trainer.inbox import InboxFilter
+    from tests.support.trainer_data import NOW
+
+    inbox = make_inbox(seeded, project, session)
+    day = dt.timedelta(days=1)
+    today = dt.datetime.fromtimestamp(NOW - 3 * 3600, dt.timezone.utc).date()  # seeded then (UTC)
+    everything = texts_of(inbox.items())
+    within = inbox.items(filter=InboxFilter(date_from=today - day, date_to=today + day))
+    assert sorted(texts_of(within)) == sorted(everything)
+    assert inbox.items(filter=InboxFilter(date_to=today - 2 * day)) == []
+    assert inbox.items(filter=InboxFilter(date_from=today + 2 * day)) == []
+
+
+def test_sorts_by_count_or_newest(seeded, project, session):
+    from bot.trainer.inbox import InboxFilter
+
+    inbox = make_inbox(seeded, project, session)
+    by_count = inbox.items()
+    assert by_count[0].text == UNSURE_EN and len(by_count[0].messages) == 2
+    newest = inbox.items(filter=InboxFilter(sort="newest"))
+    latest = [max(m.timestamp for m in item.messages) for item in newest]
+    assert latest == sorted(latest, reverse=True) and newest[0].text == MASKED_STORED
+
+
+def test_the_filter_from_and_to_query_arguments():
+    import datetime as dt
+
+    from bot.trainer.inbox import InboxFilter
+
+    f, problems = InboxFilter.from_args({"reason": "low confidence", "language": "sv", "predicted": "greet",
+                                         "date_from": "2026-01-02", "date_to": "", "q": " red  triangle ",
+                                         "sort": "newest"})
+    assert problems == []
+    assert f == InboxFilter(reason="low confidence", language="sv", predicted="greet",
+                            date_from=dt.date(2026, 1, 2), text="red  triangle", sort="newest")
+    assert InboxFilter.from_args(f.to_args())[0] == f and f.active
+    bad, problems = InboxFilter.from_args({"reason": "bored", "language": "de", "date_to": "yesterday",
+                                           "sort": "random"})
+    assert bad == InboxFilter() and len(problems) == 4 and not bad.active
+
+
+def test_the_filter_narrows_the_conversations_read(seeded, project, session, monkeypatch):
+    """On an aged database the events are the cost: a filter the summary rows can answer
+    (reason, date, words) must narrow the conversations whose events are read."""
+    from bot.trainer.inbox import InboxFilter
+
+    inbox = make_inbox(seeded, project, session)
+    read = []
+    original = Inbox._messages
+
+    def spy(self, candidates):
+        read.append(set(candidates))
+        return original(self, candidates)
+
+    monkeypatch.setattr(Inbox, "_messages", spy)
+    inbox.items(filter=InboxFilter(reason="flagged"))
+    inbox.items(filter=InboxFilter(text="bokföringsprogrammet"))
+    inbox.items(filter=InboxFilter(reason="escalated"))
+    assert read == [{"trainer-flagged-00005"}, {"trainer-low-sv-000003"}, {"trainer-escalated-004"}]
+
+
+def test_keyboard_mash_is_marked_and_cannot_be_accepted_as_the_guess(seeded, project, session):
+    from tests.support.trainer_data import MASH_EN, seed_mash
+
+    seed_mash(seeded)
+    inbox = make_inbox(seeded, project, session)
+    items = by_text(inbox.items())
+    mash = items[MASH_EN]
+    assert mash.no_known_word and mash.predicted == "goodbye"
+    assert not any(items[t].no_known_word for t in (UNSURE_EN, LOW_SV, FLAGGED_EN, ESCALATED_EN))
+    assert mash.as_dict()["no_known_word"] is True
+    with pytest.raises(ExampleRefused, match="no word"):
+        inbox.decide(mash, "accept", "tove")
+    # An explicit choice is still possible.
+    added = inbox.decide(mash, "relabel", "tove", intent="out_of_scope")
+    assert added.intent == "out_of_scope"
+
+
+def test_it_says_when_older_conversations_were_not_read(seeded, project, session):
+    """Only the newest conversations of interest are read (a bound on an aged database):
+    the inbox says how many were left out, so a filter can reach them."""
+    inbox = make_inbox(seeded, project, session)
+    inbox.items()
+    assert inbox.left_out == 0
+    inbox.items(limit_conversations=2)
+    assert inbox.left_out == 4  # six conversations of interest (the confident one is not)

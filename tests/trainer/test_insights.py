@@ -115,3 +115,24 @@ def test_the_charts_are_pictures(databases):
         empty = insights(session, TZ, now=NOW + 400 * DAY)
     assert render("conversations", empty)[:4] == b"\x89PNG"
     assert render("confusion", empty, None)[:4] == b"\x89PNG"
+
+
+def test_with_no_data_the_week_before_a_rise_is_new_not_unusual(databases):
+    store(databases, [conversation(n, NOW - 3600 * n, "period_closed", "deny") for n in range(1, 7)])
+    with databases.sessions() as session:
+        (spike,) = spikes(session, NOW)
+    assert spike.new and spike.ratio is None and spike.daily_average == 0.0
+    store(databases, [conversation(50, NOW - 3 * DAY, "period_closed", "deny")])
+    with databases.sessions() as session:
+        (spike,) = spikes(session, NOW)
+    assert not spike.new
+
+
+def test_the_charts_and_tables_use_the_errors_titles():
+    from bot.catalogue import load_catalogue
+    from bot.trainer.insights import error_title, titled
+
+    titles = {e.intent: e.title["en"] for e in load_catalogue().errors}
+    assert error_title("period_closed") == titles["period_closed"] != "period_closed"
+    assert error_title(NO_ERROR) == NO_ERROR and error_title("something_else") == "something_else"
+    assert titled([("period_closed", 3), (NO_ERROR, 1)]) == [(titles["period_closed"], 3), (NO_ERROR, 1)]

@@ -153,6 +153,12 @@ def test_insights_page_flags_a_spike_at_the_top(console):
     content = page.split("<main>")[1]
     assert content.index('data-spike="invalid_refresh_token"') < content.index("<h1>Insights</h1>")
     assert "at least 3 times its daily average" in page
+    # No history: the spike is new, not "against 0.0 a day"; the error is named by its title.
+    spike = content.split('data-spike="invalid_refresh_token"')[1].split("</div>")[0]
+    assert "New:" in spike and "0.0 a day" not in spike and "Unusual" not in spike
+    from bot.trainer.insights import error_title
+
+    assert error_title("invalid_refresh_token") in spike
     for name in ("conversations", "containment", "fallback", "escalations", "errors", "confusion"):
         assert f'chart.png?name={name}"' in page
         response = console.get(f"/console/training/chart.png?name={name}")
@@ -179,3 +185,71 @@ def test_retrain_starts_the_job_in_its_own_process(console, project, monkeypatch
     status = console.get("/console/training/api/job").json
     assert status["state"] == "starting" and status["by"] == "tove"
     assert 'data-running="yes"' in console.get("/console/training/models").get_data(as_text=True)
+
+
+def section(page: str, item: str) -> str:
+    return page.split(f'data-item="{item}"')[1].split("</section>")[0]
+
+
+def test_the_inbox_filters_search_sort_and_pages(console):
+    console.sign_in("tove")
+    page = console.get("/console/training/inbox?reason=low+confidence&language=sv").get_data(as_text=True)
+    assert LOW_SV in page and UNSURE_EN not in page and FLAGGED_EN not in page
+    assert '<option value="low confidence" selected' in page and '<option value="sv" selected' in page
+    page = console.get("/console/training/inbox?q=triangle").get_data(as_text=True)
+    assert FLAGGED_EN in page and LOW_SV not in page and 'value="triangle"' in page
+    page = console.get("/console/training/inbox?predicted=export_failed&sort=newest").get_data(as_text=True)
+    assert page.index(FLAGGED_EN) < page.index(UNSURE_EN) and LOW_SV not in page
+    page = console.get("/console/training/inbox?language=de&date_from=soon").get_data(as_text=True)
+    assert "language: en or sv" in page and UNSURE_EN in page  # explained, then ignored
+    # Pages of 50: a page past the end says so, and the JSON API takes the same filter.
+    page = console.get("/console/training/inbox?page=9").get_data(as_text=True)
+    assert UNSURE_EN not in page and "Page 9" in page
+    api = console.get("/console/training/api/inbox?reason=flagged").get_json()
+    assert [i["text"] for i in api["items"]] == [FLAGGED_EN] and api["total"] == 1
+
+
+def test_the_filter_is_kept_across_a_decision(console):
+    console.sign_in("tove")
+    query = "reason=fell+back&sort=newest&q=mail"
+    page = console.get(f"/console/training/inbox?{query}").get_data(as_text=True)
+    masked = item_id(page, MASKED_STORED)
+    action = re.search(r'action="(/console/training/inbox/decide\?[^"]*)"', section(page, masked)).group(1)
+    assert all(part in action.replace("&amp;", "&").split("?")[1].split("&") for part in query.split("&"))
+    response = console.post(f"/console/training/inbox/decide?{query}", {"item": masked, "action": "dismiss"})
+    assert response.status_code == 302
+    location = response.headers["Location"]
+    assert "/console/training/inbox?" in location
+    assert all(part in location for part in ("reason=fell+back", "sort=newest", "q=mail"))
+
+
+def test_keyboard_mash_defaults_to_dismiss(console, project):
+    from tests.support.trainer_data import MASH_EN, seed_mash
+
+    seed_mash(console.databases)
+    console.sign_in("tove")
+    page = console.get("/console/training/inbox").get_data(as_text=True)
+    mash = section(page, item_id(page, MASH_EN))
+    assert "Accept as" not in mash and "no known word" in mash.lower()
+    # Dismiss is the primary button; the intent must be chosen (no guess preselected).
+    assert re.search(r'<button type="submit" class="primary"[^>]*>Dismiss</button>', mash)
+    choice = mash.split('name="intent"')[1].split("</select>")[0]
+    assert "required" in choice and not re.search(r'<option value="\w+" selected', choice)
+    # A real message keeps "Accept as" as its primary action.
+    unsure = section(page, item_id(page, UNSURE_EN))
+    assert re.search(r'<button type="submit" class="primary"[^>]*>Accept as export_failed</button>', unsure)
+    refused = console.post("/console/training/inbox/decide", {"item": item_id(page, MASH_EN), "action": "accept"})
+    assert refused.status_code == 302
+    assert MASH_EN not in (project.nlu_dir / "en.yml").read_text(encoding="utf-8")
+    assert "no word" in console.get("/console/training/inbox").get_data(as_text=True)
+
+
+def test_the_clean_wording_form_is_beside_its_masked_item(console, project):
+    console.sign_in("tove")
+    page = console.get("/console/training/inbox").get_data(as_text=True)
+    masked = section(page, item_id(page, MASKED_STORED))
+    assert 'action="/console/training/examples' in masked and 'name="text"' in masked
+    response = console.post("/console/training/examples?language=en",
+                            {"text": "please mail me about the export", "intent": "request_human"})
+    assert response.status_code == 302 and "language=en" in response.headers["Location"]
+    assert "    - please mail me about the export\n" in (project.nlu_dir / "en.yml").read_text(encoding="utf-8")
