@@ -41,10 +41,15 @@ from sqlalchemy.orm import Session
 
 from bot.storage.annotations import ConversationReview, ConversationTag
 from bot.storage.database import Base, like_escape
+from bot.storage.to_a_person import said_to_a_person
 from bot.catalogue.intents import FALLBACK_INTENT
 
 # "Did that fix it?" answered yes: action_handle_feedback utters this.
 RESOLVED_RESPONSE = "utter_fix_worked"
+# An agent resolved the live chat: the handoff lifecycle utters this as the assistant
+# takes over again.  (A follow-up resolved without a chat: ``mark_resolved_by_agents``.)
+AGENT_RESOLVED_RESPONSE = "utter_handoff_closed"
+RESOLVED_RESPONSES = frozenset({RESOLVED_RESPONSE, AGENT_RESOLVED_RESPONSE})
 PREVIEW_CHARS = 300
 # Enough for any real conversation; a pasted 100 KB log is searchable in its first part.
 SEARCH_TEXT_CHARS = 20_000
@@ -108,10 +113,14 @@ def _intent_and_confidence(parse_data: Mapping[str, Any]) -> Tuple[Optional[str]
     return name, (float(confidence) if isinstance(confidence, (int, float)) else None)
 
 
-def summarise(conversation_id: str, events: Iterable[Mapping[str, Any]]) -> Optional[Dict[str, Any]]:
+def summarise(conversation_id: str, events: Iterable[Mapping[str, Any]],
+              paused: bool = False) -> Optional[Dict[str, Any]]:
     """A summary row from a conversation's serialised events (oldest first); None if empty.
 
-    The texts are as stored, i.e. already masked by the tracker store.
+    The texts are as stored, i.e. already masked by the tracker store.  A message the
+    customer wrote to a person (bot/storage/to_a_person.py; ``paused``: the assistant was
+    paused before the first of ``events``) counts as a message and is searchable, but its
+    NLU guess is not the assistant's: no fallback, confidence or detected error.
     """
     from bot.nlu.language import detect_language
 
@@ -128,7 +137,8 @@ def summarise(conversation_id: str, events: Iterable[Mapping[str, Any]]) -> Opti
     first_message = ""
     seen_any = False
 
-    for event in events:
+    events = list(events)
+    for event, to_a_person in zip(events, said_to_a_person(events, paused)):
         seen_any = True
         timestamp = event.get("timestamp")
         if isinstance(timestamp, (int, float)):
@@ -139,7 +149,8 @@ def summarise(conversation_id: str, events: Iterable[Mapping[str, Any]]) -> Opti
             user_messages += 1
             text = event.get("text") or ""
             channel = event.get("input_channel") or channel
-            name, confidence = _intent_and_confidence(event.get("parse_data") or {})
+            name, confidence = (None, None) if to_a_person else \
+                _intent_and_confidence(event.get("parse_data") or {})
             if name == FALLBACK_INTENT:
                 fell_back = True
             if name in error_intents:
@@ -154,7 +165,7 @@ def summarise(conversation_id: str, events: Iterable[Mapping[str, Any]]) -> Opti
                     first_message = text[:PREVIEW_CHARS]
         elif kind == "bot":
             bot_messages += 1
-            if (event.get("metadata") or {}).get("utter_action") == RESOLVED_RESPONSE:
+            if (event.get("metadata") or {}).get("utter_action") in RESOLVED_RESPONSES:
                 resolved = True
         elif kind == "slot":
             name, value = event.get("name"), event.get("value")
@@ -229,9 +240,10 @@ def merge_summaries(old: Optional[Mapping[str, Any]], new: Optional[Dict[str, An
 
 
 def merge_into_summary(session: Session, conversation_id: str,
-                       events: List[Mapping[str, Any]]) -> None:
-    """Folds a conversation's newest events (as stored) into its summary row."""
-    new = summarise(conversation_id, events)
+                       events: List[Mapping[str, Any]], paused: bool = False) -> None:
+    """Folds a conversation's newest events (as stored) into its summary row; ``paused``:
+    the assistant was paused before them (bot/storage/to_a_person.py)."""
+    new = summarise(conversation_id, events, paused)
     if new is None:
         return
     table = ConversationSummary.__table__
