@@ -4,7 +4,8 @@ Rasa's tracker store keeps every event of every conversation (table ``events`` a
 TRACKER_STORE_URL, one JSON document per row).  Filtering 10,000 conversations by
 what happened in them cannot read all of that per request, so each conversation has
 one row here (at DATABASE_URL): its times, language, detected errors, whether it was
-escalated, resolved or fell back, its lowest intent confidence, and its customer
+escalated, resolved (the fix worked, or an agent resolved it) or fell back, its lowest
+intent confidence (never of what the customer told a person), and its customer
 messages (masked, lowercased) for free-text search.
 
 ``summarise(events)`` computes a row from a conversation's events (a pure function).
@@ -251,6 +252,25 @@ def merge_into_summary(session: Session, conversation_id: str,
         select(table).where(table.c.conversation_id == conversation_id)
     ).mappings().first()
     SummaryWriter(session).upsert(merge_summaries(old, new))
+
+
+def mark_resolved_by_agents(session: Session, conversation_id: Optional[str] = None) -> None:
+    """Counts a conversation with a ticket an agent resolved as resolved (one, or all).
+
+    A live chat says so in its events too (``AGENT_RESOLVED_RESPONSE``); a follow-up
+    answered by e-mail appends none: its ticket is what says it was resolved.  The handoff
+    lifecycle calls this as it resolves a follow-up, a rebuild of the summaries after it
+    has summarised the events, so both give the same answer."""
+    from bot.storage.tickets import RESOLVED, HandoffTicket
+
+    resolved = select(HandoffTicket.conversation_id).where(HandoffTicket.status == RESOLVED)
+    if conversation_id is not None:
+        resolved = resolved.where(HandoffTicket.conversation_id == conversation_id)
+    table = ConversationSummary.__table__
+    session.execute(
+        update(table).where(table.c.conversation_id.in_(resolved), table.c.resolved.is_(False))
+        .values(resolved=True)
+    )
 
 
 def columns_only(row: Mapping[str, Any]) -> Dict[str, Any]:

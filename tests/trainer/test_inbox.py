@@ -127,3 +127,20 @@ def test_the_inbox_and_decisions_on_both_databases(database_url, tmp_path, proje
             assert FLAGGED_EN not in left and UNSURE_EN not in left and LOW_SV in left
     finally:
         databases.dispose()
+
+
+def test_what_the_customer_told_the_agent_stays_out_of_the_inbox(seeded, project, session):
+    import random
+
+    from bot.ops.sample_data import Conversation, store
+    from tests.support.trainer_data import NOW
+
+    c = Conversation("trainer-to-an-agent-08", NOW - 600, "en", random.Random(8))
+    c.fallback_user("my sie file will not go through", best_guess="export_failed", guess=0.3)
+    c.ask_for_human(ticket_id=9)
+    c._add({"event": "pause"})
+    c.fallback_user("hello anna, is the file broken", best_guess="export_failed", guess=0.2)
+    store(seeded, [c])
+    items = by_text(make_inbox(seeded, project, session).items())
+    assert "my sie file will not go through" in items
+    assert "hello anna, is the file broken" not in items
