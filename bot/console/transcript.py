@@ -13,12 +13,16 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence
 
 from bot.storage.events import StoredEvent
 from bot.storage.tickets import stored_timestamp
-from bot.storage.to_a_person import said_to_a_person
+from bot.storage.to_a_person import paused_after, said_to_a_person
 
 HIDDEN_ACTIONS = {"action_listen", "action_session_start"}
 HIDDEN_EVENTS = {"user_featurization"}
 # Slots whose change is worth a line of its own in the transcript.
 NOTABLE_SLOTS = {"escalated", "current_error", "language", "awaiting_feedback"}
+HANDOFF_EVENTS = {
+    "pause": "Assistant paused: what the customer writes now goes to a person",
+    "resume": "Assistant resumed",
+}
 
 
 @dataclass
@@ -131,12 +135,14 @@ def build_transcript(events: Sequence[StoredEvent], tickets: Sequence[Any] = (),
     """The transcript's lines, oldest first; ``tickets`` are HandoffTicket rows,
     ``details`` their TicketDetails rows by ticket id."""
     items: List[Item] = []
-    to_a_person = said_to_a_person([{"event": e.data.get("event") or e.type_name}
-                                    for e in events])
+    kinds = [{"event": e.data.get("event") or e.type_name} for e in events]
+    to_a_person = said_to_a_person(kinds)
+    paused = False
     for event, to_agent in zip(events, to_a_person):
         data = event.data
         kind = data.get("event") or event.type_name
         timestamp = _float(data.get("timestamp")) or event.timestamp
+        was_paused, paused = paused, paused_after([{"event": kind}], paused)
         if kind == "user":
             item = _user_item(data, timestamp)
             item.to_agent = to_agent or None
@@ -159,6 +165,11 @@ def build_transcript(events: Sequence[StoredEvent], tickets: Sequence[Any] = (),
             items.append(Item(kind="session", timestamp=timestamp, text="Conversation session started"))
         elif kind in HIDDEN_EVENTS:
             continue
+        elif kind in HANDOFF_EVENTS:
+            if was_paused == paused:  # paused again with each agent message: no news
+                continue
+            items.append(Item(kind="event", timestamp=timestamp, name=kind,
+                              text=HANDOFF_EVENTS[kind]))
         elif kind == "followup":
             items.append(Item(kind="event", timestamp=timestamp, name=kind,
                               text=f"follow-up: {data.get('name')}"))

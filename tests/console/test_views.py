@@ -246,6 +246,8 @@ def test_the_transcript_shows_how_an_agent_resolved_it(signed_in):
     assert re.search(r"Customer, to the agent[^<]*</div>\s*<div class=\"bubble\">hi anna it is "
                      r"still inactive", page)
     assert "nlu_fallback" not in page
+    # Paused while waiting, again at the claim (no news: one line), resumed at the resolve.
+    assert page.count("Assistant paused") == 1 and page.count("Assistant resumed") == 1
     assert "Resolution note" in page  # on the ticket's card
 
 
