@@ -266,3 +266,21 @@ def test_the_api_has_the_resolution_and_the_messages_to_the_agent(signed_in):
     summary = data["summary"]
     assert summary["fell_back"] is False and summary["handoff_resolved_error"] == "period_closed"
     assert summary["handoff_closed_by"] == "anna"
+
+
+def test_a_follow_up_closed_as_spam_shows_who_closed_it_and_why(signed_in):
+    from bot.handoff import lifecycle
+    from bot.storage.tickets import OPEN, NewTicket
+    from bot.storage.unit_of_work import UnitOfWork
+
+    uow = UnitOfWork(signed_in.databases.sessions)
+    with uow:
+        ticket = uow.tickets.open_ticket(NewTicket("conv-fellback-en-003", "not_understood", "en"),
+                                         status=OPEN)
+    lifecycle.close_follow_ups(uow, [ticket.id], "adam", "spam from a@b.se")
+    page = unescape(signed_in.get("/console/conversations/conv-fellback-en-003").get_data(as_text=True))
+    assert f"Ticket {ticket.id} closed by adam" in page
+    assert re.search(r"<dt>Reason</dt><dd class=\"note\">spam from \[e-mail\]</dd>", page)
+    data = signed_in.get("/console/api/conversations/conv-fellback-en-003").json
+    assert data["tickets"][-1]["resolution_note"] == "spam from [e-mail]"
+    assert data["summary"]["resolved"] is False  # closed is not resolved
