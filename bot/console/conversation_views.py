@@ -22,12 +22,18 @@ from flask import Response, abort, flash, g, jsonify, redirect, render_template,
 from flask import stream_with_context, url_for
 
 from bot.console.databases import iso_time
-from bot.console.exports import csv_lines, export_record, jsonl_lines, story_yaml
+from bot.console.exports import (
+    csv_lines,
+    export_record,
+    handoff_outcome,
+    jsonl_lines,
+    story_yaml,
+)
 from bot.console.shared import console_blueprint, databases, db, requires_role, safe_next, tz
 from bot.console.transcript import build_transcript
 from bot.storage.annotations import AnnotationRepository, AuditRepository
 from bot.storage.conversations import ConversationFilter, ConversationRepository
-from bot.storage.tickets import HandoffTicket
+from bot.storage.tickets import HandoffTicket, TicketRepository, stored_timestamp
 
 PER_PAGE = 50
 
@@ -61,6 +67,7 @@ def _list_context():
         "pages": max(1, -(-total // PER_PAGE)),
         "tags": repository.tags_for(ids),
         "reviews": repository.reviewed_among(ids),
+        "tickets": TicketRepository(db()).latest_of(ids),
         "repository": repository,
     }
 
@@ -81,8 +88,8 @@ def index():
     )
 
 
-def _conversation_json(row, tags, review) -> Dict[str, Any]:
-    record = export_record(row, tags, review.reviewed_by if review else None, tz())
+def _conversation_json(row, tags, review, ticket=(None, None)) -> Dict[str, Any]:
+    record = export_record(row, tags, review.reviewed_by if review else None, tz(), *ticket)
     record["url"] = url_for("conversations.conversation", conversation_id=row.conversation_id)
     return record
 
@@ -100,7 +107,8 @@ def api_conversations():
         "filter": context["filter"].to_args(),
         "conversations": [
             _conversation_json(
-                r, context["tags"][r.conversation_id], context["reviews"].get(r.conversation_id)
+                r, context["tags"][r.conversation_id], context["reviews"].get(r.conversation_id),
+                context["tickets"].get(r.conversation_id, (None, None)),
             )
             for r in context["rows"]
         ],
@@ -114,10 +122,12 @@ def _export_records(conversation_filter: ConversationFilter):
     def flush():
         ids = [r.conversation_id for r in batch]
         tags, reviews = repository.tags_for(ids), repository.reviewed_among(ids)
+        tickets = TicketRepository(db()).latest_of(ids)
         for r in batch:
             review = reviews.get(r.conversation_id)
             yield export_record(r, tags[r.conversation_id],
-                                review.reviewed_by if review else None, tz())
+                                review.reviewed_by if review else None, tz(),
+                                *tickets.get(r.conversation_id, (None, None)))
 
     for row in repository.iterate(conversation_filter):
         batch.append(row)
@@ -165,17 +175,20 @@ def _load_conversation(conversation_id: str):
         .filter(HandoffTicket.conversation_id == conversation_id)
         .order_by(HandoffTicket.id)
     )
-    return summary, events, tickets
+    details = TicketRepository(db()).details_for([t.id for t in tickets])
+    return summary, events, tickets, details
 
 
 @conversations.route("/conversations/<conversation_id>")
 def conversation(conversation_id: str):
-    summary, events, tickets = _load_conversation(conversation_id)
+    summary, events, tickets, details = _load_conversation(conversation_id)
     annotations = AnnotationRepository(db(), g.user.username)
     return render_template(
         "conversation.html",
         conversation_id=conversation_id, summary=summary,
-        items=build_transcript(events, tickets), tickets=tickets,
+        items=build_transcript(events, tickets, details), tickets=tickets, details=details,
+        closed_times={i: stored_timestamp(d.closed_at) for i, d in details.items()},
+        error_titles=dict(_catalogue_errors()),
         tags=annotations.tags(conversation_id), notes=annotations.notes(conversation_id),
         review=annotations.review(conversation_id),
         history=AuditRepository(db()).for_conversation(conversation_id),
@@ -183,19 +196,33 @@ def conversation(conversation_id: str):
     )
 
 
+def _ticket_json(ticket: HandoffTicket, details) -> Dict[str, Any]:
+    outcome = handoff_outcome(ticket, details, tz())
+    return {
+        "id": ticket.id, "status": ticket.status, "reason": ticket.reason,
+        "language": ticket.language, "detected_error": ticket.detected_error,
+        "opened_at": iso_time(stored_timestamp(ticket.created_at), tz()),
+        "closed_by": outcome["handoff_closed_by"], "closed_at": outcome["handoff_closed_at"],
+        "resolved_error": outcome["handoff_resolved_error"],
+        "resolution_note": outcome["handoff_resolution_note"],
+    }
+
+
 @conversations.route("/api/conversations/<conversation_id>")
 def api_conversation(conversation_id: str):
-    summary, events, tickets = _load_conversation(conversation_id)
+    summary, events, tickets, details = _load_conversation(conversation_id)
     annotations = AnnotationRepository(db(), g.user.username)
     review = annotations.review(conversation_id)
     tags = [t.tag for t in annotations.tags(conversation_id)]
+    latest = (tickets[-1], details.get(tickets[-1].id)) if tickets else (None, None)
     return jsonify({
         "conversation_id": conversation_id,
-        "summary": _conversation_json(summary, tags, review) if summary else None,
+        "summary": _conversation_json(summary, tags, review, latest) if summary else None,
         "transcript": [
             {**item.as_dict(), "time": iso_time(item.timestamp, tz())}
-            for item in build_transcript(events, tickets)
+            for item in build_transcript(events, tickets, details)
         ],
+        "tickets": [_ticket_json(t, details.get(t.id)) for t in tickets],
         "tags": tags,
         "notes": [
             {"body": n.body, "by": n.created_by, "at": iso_time(n.created_at, tz())}
@@ -250,7 +277,7 @@ def set_reviewed(conversation_id: str):
 @conversations.route("/conversations/<conversation_id>/story.yml")
 @requires_role("trainer")
 def story(conversation_id: str):
-    _summary, events, _tickets = _load_conversation(conversation_id)
+    _summary, events, _tickets, _details = _load_conversation(conversation_id)
     AuditRepository(db()).record(g.user.username, "exported_story", conversation_id)
     db().commit()
     safe_name = "".join(c for c in conversation_id if c.isalnum() or c in "-_")[:40] or "conversation"

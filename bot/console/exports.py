@@ -13,11 +13,16 @@ import yaml
 
 from bot.storage.conversations import ConversationSummary
 from bot.storage.events import StoredEvent
+from bot.storage.tickets import HandoffTicket, TicketDetails, stored_timestamp
 
 CSV_COLUMNS = [
     "conversation_id", "started", "last_activity", "language", "errors", "escalated",
     "resolved", "fell_back", "lowest_confidence", "customer_messages", "assistant_messages",
     "tags", "reviewed_by", "first_message",
+    # Added later, at the end so that readers of the columns above keep working: how the
+    # conversation's newest handoff ticket closed (empty without a ticket).
+    "handoff_ticket", "handoff_status", "handoff_closed_by", "handoff_closed_at",
+    "handoff_resolved_error", "handoff_resolution_note",
 ]
 # Spreadsheets run a cell that starts with these as a formula.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -29,8 +34,25 @@ def _iso(timestamp: Optional[float], tz: dt.tzinfo) -> str:
     return dt.datetime.fromtimestamp(timestamp, tz).isoformat(timespec="seconds")
 
 
+def handoff_outcome(ticket: Optional[HandoffTicket], details: Optional[TicketDetails],
+                    tz: dt.tzinfo) -> Dict[str, Any]:
+    """A ticket's status and how it closed: who, when, the error it really was and the
+    resolution note (masked when stored), as the exports, the API and the transcript
+    show it."""
+    return {
+        "handoff_ticket": ticket.id if ticket else None,
+        "handoff_status": ticket.status if ticket else None,
+        "handoff_closed_by": details.closed_by if details else None,
+        "handoff_closed_at": _iso(stored_timestamp(details.closed_at), tz) or None
+        if details else None,
+        "handoff_resolved_error": details.resolved_error if details else None,
+        "handoff_resolution_note": details.resolution_note if details else None,
+    }
+
+
 def export_record(
-    row: ConversationSummary, tags: Sequence[str], reviewed_by: Optional[str], tz: dt.tzinfo
+    row: ConversationSummary, tags: Sequence[str], reviewed_by: Optional[str], tz: dt.tzinfo,
+    ticket: Optional[HandoffTicket] = None, details: Optional[TicketDetails] = None,
 ) -> Dict[str, Any]:
     return {
         "conversation_id": row.conversation_id,
@@ -47,6 +69,7 @@ def export_record(
         "tags": list(tags),
         "reviewed_by": reviewed_by,
         "first_message": row.first_message,
+        **handoff_outcome(ticket, details, tz),
     }
 
 

@@ -36,6 +36,7 @@ from bot.handoff.hours import OpeningHours, expected_answer
 from bot.handoff.rasa_api import RasaApi, action_event, bot_event, utterance
 from bot.handoff.responses import render
 from bot.storage.annotations import AuditEvent
+from bot.storage.conversations import mark_resolved_by_agents
 from bot.storage.tickets import (
     CLAIMED,
     CLOSED,
@@ -256,7 +257,8 @@ def hand_back(uow: UnitOfWork, api: RasaApi, ticket_id: int, username: str) -> H
 def resolve(uow: UnitOfWork, api: RasaApi, ticket_id: int, username: str, note: str,
             actual_error: str, known_errors: Sequence[str]) -> HandoffTicket:
     """Closes the ticket with what it really was.  A live chat goes back to the assistant
-    (which says the chat with support has ended); a follow-up ticket just closes."""
+    (which says the chat with support has ended); a follow-up ticket just closes.  Either
+    way the conversation counts as resolved in the console."""
     note = (note or "").strip()
     if not note:
         raise HandoffError("Write a resolution note: what was wrong, what fixed it.")
@@ -276,9 +278,12 @@ def resolve(uow: UnitOfWork, api: RasaApi, ticket_id: int, username: str, note: 
             raise HandoffError(f"This chat cannot be resolved (it is {previous}); claim it first.")
         if not transition(uow, ticket_id, "resolve", previous):
             raise HandoffError("Someone else changed this ticket just now; reload.")
-        _close(uow.tickets.details_to_write(ticket_id), username, mask_text(note), actual_error)
+        note = mask_text(note)  # stored and audited as masked as the transcript
+        _close(uow.tickets.details_to_write(ticket_id), username, note, actual_error)
         audited = uow.audit.record(username, "handoff_resolved", ticket.conversation_id,
-                                   ticket=ticket.id, error=actual_error)
+                                   ticket=ticket.id, error=actual_error, note=note)
+        if not live:  # no chat, no events to say so: the ticket does (a live chat's do)
+            mark_resolved_by_agents(uow.session, ticket.conversation_id)
     if live:
         _tell_or_undo(uow, api, ticket, "resolve", CLAIMED, audited,
                       _back_to_the_assistant("utter_handoff_closed", ticket.language or "en"))

@@ -18,7 +18,7 @@ from typing import Optional
 from bot.console.databases import Databases
 from bot.privacy import mask_event
 from bot.settings import settings
-from bot.storage.conversations import SummaryWriter, summarise
+from bot.storage.conversations import SummaryWriter, mark_resolved_by_agents, summarise
 from bot.storage.migrate import upgrade
 
 
@@ -31,6 +31,7 @@ def rebuild_summaries(databases: Databases, out=sys.stdout) -> int:
     )
     with databases.sessions() as session, session.begin():
         count = SummaryWriter(session).replace_all(rows)
+        mark_resolved_by_agents(session)  # follow-ups resolved without a chat
     print(f"Rebuilt {count} conversation summaries in {time.monotonic() - started:.1f} s.", file=out)
     return count
 

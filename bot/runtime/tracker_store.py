@@ -40,8 +40,17 @@ from bot.runtime.db_retry import is_retryable, with_db_retry
 from bot.privacy import mask_event
 from bot.settings import settings
 from bot.storage.conversations import merge_into_summary
+from bot.storage.to_a_person import paused_after
 
 logger = logging.getLogger(__name__)
+
+
+def paused_before(tracker: DialogueStateTracker, new_events: int) -> bool:
+    """Whether the assistant was paused before the tracker's last ``new_events`` events
+    (the ones a save writes: Rasa's ``_additional_events`` are the tracker's newest), so
+    the summary of those alone knows who the customer was talking to."""
+    events = list(tracker.events)
+    return paused_after({"event": e.type_name} for e in events[:len(events) - new_events])
 
 
 class ConfiguredSQLTrackerStore(SQLTrackerStore):
@@ -92,7 +101,8 @@ class ConfiguredSQLTrackerStore(SQLTrackerStore):
             lambda: asyncio.to_thread(self._write_masked, tracker), "save"
         )
         if written and not self._summary_in_same_database:
-            await asyncio.to_thread(self.update_summary, tracker.sender_id, written)
+            await asyncio.to_thread(self.update_summary, tracker.sender_id, written,
+                                    paused_before(tracker, len(written)))
 
     def _write_masked(self, tracker: DialogueStateTracker) -> List[Dict[str, Any]]:
         """Rasa's SQLTrackerStore.save, with each event masked before it is written, in
@@ -115,17 +125,19 @@ class ConfiguredSQLTrackerStore(SQLTrackerStore):
                 for data in written
             ])
             if same_database:
-                self._merge_summary(session, tracker.sender_id, written)
+                self._merge_summary(session, tracker.sender_id, written,
+                                    paused_before(tracker, len(written)))
             session.commit()
         logger.debug(f"Tracker with sender_id '{tracker.sender_id}' stored to database")
         return written
 
-    def _merge_summary(self, session, sender_id: str, events: List[Dict[str, Any]]) -> None:
+    def _merge_summary(self, session, sender_id: str, events: List[Dict[str, Any]],
+                       paused: bool) -> None:
         """Folds the new events into the conversation's summary, in the events'
         transaction; a failure here is logged and does not cost the events."""
         try:
             with session.begin_nested():
-                merge_into_summary(session, sender_id, events)
+                merge_into_summary(session, sender_id, events, paused)
         except Exception as error:  # the conversation matters more than its summary ...
             if is_retryable(error):  # ... but a lost connection fails the whole write,
                 raise  # which with_db_retry then retries: swallowed, the commit would fail
@@ -145,11 +157,12 @@ class ConfiguredSQLTrackerStore(SQLTrackerStore):
             logger.exception("The console summary table at DATABASE_URL is not ready")
             return False
 
-    def update_summary(self, sender_id: str, events: List[Dict[str, Any]]) -> None:
+    def update_summary(self, sender_id: str, events: List[Dict[str, Any]],
+                       paused: bool = False) -> None:
         """Folds new events into the summary at DATABASE_URL; never fails the turn."""
         try:
             with self._summary_session_factory()() as session, session.begin():
-                merge_into_summary(session, sender_id, events)
+                merge_into_summary(session, sender_id, events, paused)
         except Exception:  # the conversation matters more than its summary
             logger.exception("Could not update the console summary of %s", sender_id)
 

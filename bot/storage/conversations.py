@@ -4,7 +4,8 @@ Rasa's tracker store keeps every event of every conversation (table ``events`` a
 TRACKER_STORE_URL, one JSON document per row).  Filtering 10,000 conversations by
 what happened in them cannot read all of that per request, so each conversation has
 one row here (at DATABASE_URL): its times, language, detected errors, whether it was
-escalated, resolved or fell back, its lowest intent confidence, and its customer
+escalated, resolved (the fix worked, or an agent resolved it) or fell back, its lowest
+intent confidence (never of what the customer told a person), and its customer
 messages (masked, lowercased) for free-text search.
 
 ``summarise(events)`` computes a row from a conversation's events (a pure function).
@@ -41,10 +42,15 @@ from sqlalchemy.orm import Session
 
 from bot.storage.annotations import ConversationReview, ConversationTag
 from bot.storage.database import Base, like_escape
+from bot.storage.to_a_person import said_to_a_person
 from bot.catalogue.intents import FALLBACK_INTENT
 
 # "Did that fix it?" answered yes: action_handle_feedback utters this.
 RESOLVED_RESPONSE = "utter_fix_worked"
+# An agent resolved the live chat: the handoff lifecycle utters this as the assistant
+# takes over again.  (A follow-up resolved without a chat: ``mark_resolved_by_agents``.)
+AGENT_RESOLVED_RESPONSE = "utter_handoff_closed"
+RESOLVED_RESPONSES = frozenset({RESOLVED_RESPONSE, AGENT_RESOLVED_RESPONSE})
 PREVIEW_CHARS = 300
 # Enough for any real conversation; a pasted 100 KB log is searchable in its first part.
 SEARCH_TEXT_CHARS = 20_000
@@ -108,10 +114,14 @@ def _intent_and_confidence(parse_data: Mapping[str, Any]) -> Tuple[Optional[str]
     return name, (float(confidence) if isinstance(confidence, (int, float)) else None)
 
 
-def summarise(conversation_id: str, events: Iterable[Mapping[str, Any]]) -> Optional[Dict[str, Any]]:
+def summarise(conversation_id: str, events: Iterable[Mapping[str, Any]],
+              paused: bool = False) -> Optional[Dict[str, Any]]:
     """A summary row from a conversation's serialised events (oldest first); None if empty.
 
-    The texts are as stored, i.e. already masked by the tracker store.
+    The texts are as stored, i.e. already masked by the tracker store.  A message the
+    customer wrote to a person (bot/storage/to_a_person.py; ``paused``: the assistant was
+    paused before the first of ``events``) counts as a message and is searchable, but its
+    NLU guess is not the assistant's: no fallback, confidence or detected error.
     """
     from bot.nlu.language import detect_language
 
@@ -128,7 +138,8 @@ def summarise(conversation_id: str, events: Iterable[Mapping[str, Any]]) -> Opti
     first_message = ""
     seen_any = False
 
-    for event in events:
+    events = list(events)
+    for event, to_a_person in zip(events, said_to_a_person(events, paused)):
         seen_any = True
         timestamp = event.get("timestamp")
         if isinstance(timestamp, (int, float)):
@@ -139,7 +150,8 @@ def summarise(conversation_id: str, events: Iterable[Mapping[str, Any]]) -> Opti
             user_messages += 1
             text = event.get("text") or ""
             channel = event.get("input_channel") or channel
-            name, confidence = _intent_and_confidence(event.get("parse_data") or {})
+            name, confidence = (None, None) if to_a_person else \
+                _intent_and_confidence(event.get("parse_data") or {})
             if name == FALLBACK_INTENT:
                 fell_back = True
             if name in error_intents:
@@ -154,7 +166,7 @@ def summarise(conversation_id: str, events: Iterable[Mapping[str, Any]]) -> Opti
                     first_message = text[:PREVIEW_CHARS]
         elif kind == "bot":
             bot_messages += 1
-            if (event.get("metadata") or {}).get("utter_action") == RESOLVED_RESPONSE:
+            if (event.get("metadata") or {}).get("utter_action") in RESOLVED_RESPONSES:
                 resolved = True
         elif kind == "slot":
             name, value = event.get("name"), event.get("value")
@@ -229,9 +241,10 @@ def merge_summaries(old: Optional[Mapping[str, Any]], new: Optional[Dict[str, An
 
 
 def merge_into_summary(session: Session, conversation_id: str,
-                       events: List[Mapping[str, Any]]) -> None:
-    """Folds a conversation's newest events (as stored) into its summary row."""
-    new = summarise(conversation_id, events)
+                       events: List[Mapping[str, Any]], paused: bool = False) -> None:
+    """Folds a conversation's newest events (as stored) into its summary row; ``paused``:
+    the assistant was paused before them (bot/storage/to_a_person.py)."""
+    new = summarise(conversation_id, events, paused)
     if new is None:
         return
     table = ConversationSummary.__table__
@@ -239,6 +252,25 @@ def merge_into_summary(session: Session, conversation_id: str,
         select(table).where(table.c.conversation_id == conversation_id)
     ).mappings().first()
     SummaryWriter(session).upsert(merge_summaries(old, new))
+
+
+def mark_resolved_by_agents(session: Session, conversation_id: Optional[str] = None) -> None:
+    """Counts a conversation with a ticket an agent resolved as resolved (one, or all).
+
+    A live chat says so in its events too (``AGENT_RESOLVED_RESPONSE``); a follow-up
+    answered by e-mail appends none: its ticket is what says it was resolved.  The handoff
+    lifecycle calls this as it resolves a follow-up, a rebuild of the summaries after it
+    has summarised the events, so both give the same answer."""
+    from bot.storage.tickets import RESOLVED, HandoffTicket
+
+    resolved = select(HandoffTicket.conversation_id).where(HandoffTicket.status == RESOLVED)
+    if conversation_id is not None:
+        resolved = resolved.where(HandoffTicket.conversation_id == conversation_id)
+    table = ConversationSummary.__table__
+    session.execute(
+        update(table).where(table.c.conversation_id.in_(resolved), table.c.resolved.is_(False))
+        .values(resolved=True)
+    )
 
 
 def columns_only(row: Mapping[str, Any]) -> Dict[str, Any]:

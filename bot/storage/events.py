@@ -21,6 +21,8 @@ from sqlalchemy import Column, Float, Integer, MetaData, String, Table, Text, fu
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
+from bot.storage.to_a_person import PAUSES, UNPAUSES, said_to_a_person
+
 _metadata = MetaData()
 EVENTS = Table(
     "events",
@@ -145,19 +147,27 @@ class EventRepository:
 
     def user_events_of(self, sender_ids: Sequence[str],
                        batch: int = 500) -> Iterator[Tuple[str, Optional[float], Dict[str, Any]]]:
-        """(sender_id, timestamp, event) of the ``user`` events of these conversations, in
+        """(sender_id, timestamp, event) of the ``user`` events of these conversations that
+        were said to the assistant (not to a person who had the chat: to_a_person.py), in
         the order they were stored within each batch of ``batch`` conversations."""
         ids = list(sender_ids)
+        kinds = ["user", *sorted(PAUSES | UNPAUSES)]
         with self.engine.connect() as conn:
             for start in range(0, len(ids), batch):
                 rows = conn.execute(
-                    select(EVENTS.c.sender_id, EVENTS.c.timestamp, EVENTS.c.data)
+                    select(EVENTS.c.sender_id, EVENTS.c.type_name, EVENTS.c.timestamp,
+                           EVENTS.c.data)
                     .where(EVENTS.c.sender_id.in_(ids[start:start + batch]))
-                    .where(EVENTS.c.type_name == "user")
+                    .where(EVENTS.c.type_name.in_(kinds))
                     .order_by(EVENTS.c.id)
                 ).all()
-                for sender_id, timestamp, data in rows:
-                    yield sender_id, timestamp, _parse(data)
+                kinds_of: Dict[str, List[Dict[str, Any]]] = {}
+                for sender_id, type_name, _, _ in rows:
+                    kinds_of.setdefault(sender_id, []).append({"event": type_name})
+                flags = {sender: iter(said_to_a_person(kinds_of[sender])) for sender in kinds_of}
+                for sender_id, type_name, timestamp, data in rows:
+                    if not next(flags[sender_id]) and type_name == "user":
+                        yield sender_id, timestamp, _parse(data)
 
     def mask_stored(self, mask: Callable[[Dict[str, Any]], Dict[str, Any]], batch: int = 2000) -> int:
         """Rewrites the ``user``, ``bot`` and ``slot`` events that ``mask`` changes, one

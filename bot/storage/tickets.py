@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Tuple
 
 from sqlalchemy import (
     JSON,
@@ -108,6 +108,14 @@ class NewTicket:
     extracted_values: Dict[str, str] = field(default_factory=dict)
     steps_given: List[str] = field(default_factory=list)
     recent_messages: List[str] = field(default_factory=list)
+
+
+def stored_timestamp(moment: Optional[dt.datetime]) -> Optional[float]:
+    """A ticket's stored time as a timestamp (SQLite gives it back without its zone:
+    it is UTC)."""
+    if moment is None:
+        return None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)).timestamp()
 
 
 def _matching(query, search: str):
@@ -223,6 +231,21 @@ class TicketRepository:
             .execution_options(synchronize_session=False)
         )
         return result.rowcount == 1
+
+    def latest_of(self, conversation_ids: Sequence[str]
+                  ) -> Dict[str, Tuple[HandoffTicket, Optional[TicketDetails]]]:
+        """Each conversation's newest ticket with its details (for the exports' columns
+        about how the handoff closed); conversations without a ticket are left out."""
+        if not conversation_ids:
+            return {}
+        latest: Dict[str, HandoffTicket] = {}
+        for ticket in self.session.execute(
+            select(HandoffTicket).where(HandoffTicket.conversation_id.in_(list(conversation_ids)))
+            .order_by(HandoffTicket.id)
+        ).scalars():
+            latest[ticket.conversation_id] = ticket
+        details = self.details_for([t.id for t in latest.values()])
+        return {cid: (t, details.get(t.id)) for cid, t in latest.items()}
 
     def details(self, ticket_id: int) -> Optional[TicketDetails]:
         return self.session.get(TicketDetails, ticket_id)

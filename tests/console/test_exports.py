@@ -111,3 +111,33 @@ def test_a_story_of_an_escalation_and_of_masked_messages(signed_in):
 ])
 def test_annotations(text, entities, expected):
     assert annotate(text, entities) == expected
+
+
+def test_both_exports_end_with_how_the_handoff_closed(signed_in):
+    from tests.console.test_views import resolved_by_an_agent
+
+    conversation_id, ticket_id = resolved_by_an_agent(signed_in)
+    text = signed_in.get("/console/conversations.csv").get_data(as_text=True)
+    header = text.splitlines()[0].split(",")
+    assert header[:14] == [
+        "conversation_id", "started", "last_activity", "language", "errors", "escalated",
+        "resolved", "fell_back", "lowest_confidence", "customer_messages", "assistant_messages",
+        "tags", "reviewed_by", "first_message"]  # what existing consumers read, unchanged
+    assert header[14:] == ["handoff_ticket", "handoff_status", "handoff_closed_by",
+                           "handoff_closed_at", "handoff_resolved_error", "handoff_resolution_note"]
+    rows = {r["conversation_id"]: r for r in csv.DictReader(io.StringIO(text))}
+    row = rows[conversation_id]
+    assert row["resolved"] == "yes" and row["fell_back"] == "no"
+    assert row["handoff_ticket"] == str(ticket_id) and row["handoff_status"] == "resolved"
+    assert row["handoff_closed_by"] == "anna" and row["handoff_closed_at"].startswith("20")
+    assert row["handoff_resolved_error"] == "period_closed"
+    assert row["handoff_resolution_note"] == \
+        "Account was closed by the bank; =reopened it, told [e-mail]"
+    assert rows["conv-resolved-en-0001"]["handoff_ticket"] == ""
+    records = {r["conversation_id"]: r for r in map(
+        json.loads, signed_in.get("/console/conversations.jsonl").get_data(as_text=True).splitlines())}
+    record = records[conversation_id]
+    assert record["handoff_ticket"] == ticket_id and record["handoff_closed_by"] == "anna"
+    assert record["handoff_resolution_note"].endswith("told [e-mail]")
+    assert record["handoff_resolved_error"] == "period_closed"
+    assert records["conv-resolved-en-0001"]["handoff_ticket"] is None

@@ -188,3 +188,99 @@ def test_the_transcript_names_the_agent_who_wrote(signed_in):
     page = unescape(signed_in.get(f"/console/conversations/{conversation.sender_id}").get_data(as_text=True))
     assert re.search(r"Agent Maria \(maria\.l\)\s*</div>\s*<div class=\"bubble\">Hej! Jag tittar", page)
     assert page.count("Agent Maria") == 1  # the assistant's messages stay "Assistant"
+
+
+def rasa_takes(console, conversation_id, events):
+    """What Rasa does with events appended to a conversation: stores them, and the tracker
+    store folds them into the summary (knowing whether the assistant was paused)."""
+    from bot.storage.conversations import merge_into_summary
+    from bot.storage.to_a_person import paused_after
+
+    before = [e.data for e in console.databases.events.events_for(conversation_id)]
+    console.databases.events.add_all([(conversation_id, e) for e in events])
+    with console.databases.sessions() as session, session.begin():
+        merge_into_summary(session, conversation_id, events, paused_after(before))
+
+
+def resolved_by_an_agent(console):
+    """A customer asked for a person (the assistant paused while the chat waited), wrote
+    while waiting and to Anna once she claimed it (the NLU fell back on both), and Anna
+    resolved it with a note, Rasa taking the lifecycle's events as it would."""
+    from bot.handoff import lifecycle
+    from bot.ops.sample_data import Conversation, store
+    from bot.storage.tickets import NewTicket
+    from bot.storage.unit_of_work import UnitOfWork
+    from tests.support.handoff import RecordingApi
+
+    conversation = Conversation("conv-with-agent-0001", scenarios.at(14), "en")
+    conversation.error_turn("account_not_active", "account 1930 is not active")
+    conversation.ask_for_human(ticket_id=4)
+    conversation._add({"event": "pause"})
+    conversation.fallback_user("is anyone there", best_guess="greet", guess=0.2)
+    store(console.databases, [conversation])
+    uow = UnitOfWork(console.databases.sessions)
+    with uow:
+        ticket = uow.tickets.open_ticket(NewTicket(conversation.sender_id, "asked_for_human", "en",
+                                                   detected_error="account_not_active"))
+    api = RecordingApi()
+    lifecycle.claim(uow, api, ticket.id, "anna")
+    rasa_takes(console, conversation.sender_id, api.calls[-1][1])
+    said = dict(conversation.events[-3], text="hi anna it is still inactive",
+                timestamp=conversation.time + 3600)
+    rasa_takes(console, conversation.sender_id, [said])
+    lifecycle.resolve(uow, api, ticket.id, "anna",
+                      "Account was closed by the bank; =reopened it, told bo@example.se",
+                      "period_closed", ["account_not_active", "period_closed"])
+    rasa_takes(console, conversation.sender_id, api.calls[-1][1])
+    return conversation.sender_id, ticket.id
+
+
+def test_the_transcript_shows_how_an_agent_resolved_it(signed_in):
+    conversation_id, ticket_id = resolved_by_an_agent(signed_in)
+    page = unescape(signed_in.get(f"/console/conversations/{conversation_id}").get_data(as_text=True))
+    assert "Account was closed by the bank; =reopened it, told [e-mail]" in page
+    assert "bo@example.se" not in page
+    assert re.search(r"Ticket \d+ resolved by anna", page)
+    assert "It really was: The period is closed" in page
+    # What the customer wrote to Anna is labelled so, and not shown as a fallback.
+    assert re.search(r"Customer, to the agent[^<]*</div>\s*<div class=\"bubble\">hi anna it is "
+                     r"still inactive", page)
+    assert "nlu_fallback" not in page
+    # Paused while waiting, again at the claim (no news: one line), resumed at the resolve.
+    assert page.count("Assistant paused") == 1 and page.count("Assistant resumed") == 1
+    assert "Resolution note" in page  # on the ticket's card
+
+
+def test_the_api_has_the_resolution_and_the_messages_to_the_agent(signed_in):
+    conversation_id, ticket_id = resolved_by_an_agent(signed_in)
+    data = signed_in.get(f"/console/api/conversations/{conversation_id}").json
+    [ticket] = data["tickets"]
+    assert ticket["id"] == ticket_id and ticket["status"] == "resolved"
+    assert ticket["closed_by"] == "anna" and ticket["closed_at"].startswith("20")
+    assert ticket["resolved_error"] == "period_closed"
+    assert ticket["resolution_note"].endswith("told [e-mail]")
+    closed = [i for i in data["transcript"] if i["kind"] == "ticket_closed"]
+    assert closed and closed[0]["text"].endswith("told [e-mail]")
+    to_agent = [i["text"] for i in data["transcript"] if i.get("to_agent")]
+    assert to_agent == ["is anyone there", "hi anna it is still inactive"]
+    summary = data["summary"]
+    assert summary["fell_back"] is False and summary["handoff_resolved_error"] == "period_closed"
+    assert summary["handoff_closed_by"] == "anna"
+
+
+def test_a_follow_up_closed_as_spam_shows_who_closed_it_and_why(signed_in):
+    from bot.handoff import lifecycle
+    from bot.storage.tickets import OPEN, NewTicket
+    from bot.storage.unit_of_work import UnitOfWork
+
+    uow = UnitOfWork(signed_in.databases.sessions)
+    with uow:
+        ticket = uow.tickets.open_ticket(NewTicket("conv-fellback-en-003", "not_understood", "en"),
+                                         status=OPEN)
+    lifecycle.close_follow_ups(uow, [ticket.id], "adam", "spam from a@b.se")
+    page = unescape(signed_in.get("/console/conversations/conv-fellback-en-003").get_data(as_text=True))
+    assert f"Ticket {ticket.id} closed by adam" in page
+    assert re.search(r"<dt>Reason</dt><dd class=\"note\">spam from \[e-mail\]</dd>", page)
+    data = signed_in.get("/console/api/conversations/conv-fellback-en-003").json
+    assert data["tickets"][-1]["resolution_note"] == "spam from [e-mail]"
+    assert data["summary"]["resolved"] is False  # closed is not resolved

@@ -75,6 +75,37 @@ async def test_save_masks_and_summarises(domain, databases, database_url, tracke
     assert retrieved.latest_message.intent["name"] == "affirm"
 
 
+async def test_what_the_customer_tells_an_agent_is_no_fallback_across_saves(
+        domain, databases, database_url, tracker_url):
+    """Each turn is saved alone: the pause of the claim (one save) decides about the
+    customer's message (the next save), as in the whole conversation.  (SQLite: the
+    summary in a database of its own; PostgreSQL: in the events' transaction.)"""
+    store = ConfiguredSQLTrackerStore(domain=domain, url=tracker_url, database_url=database_url)
+    conversation = Conversation("conv-store-paused-001", language="en")
+    conversation.error_turn("account_not_active", "Account 1930 is not active")
+    conversation._add({"event": "pause"})
+    tracker = DialogueStateTracker.from_dict(conversation.sender_id, conversation.events, domain.slots)
+    await store.save(tracker)
+    conversation.fallback_user("hi anna, still broken here", guess=0.1)
+    conversation._add({"event": "resume"})
+    conversation.fallback_user("asdf qwerty")
+    conversation._add({"event": "pause"})
+    conversation.fallback_user("sorry, that was my cat", guess=0.1)
+    tracker = DialogueStateTracker.from_dict(conversation.sender_id, conversation.events, domain.slots)
+    await store.save(tracker)
+    with databases.sessions() as session:
+        summary = ConversationRepository(session).get(conversation.sender_id)
+        assert summary.fell_back and summary.user_messages == 4
+    conversation.fallback_user("hello?", guess=0.05)
+    tracker = DialogueStateTracker.from_dict(conversation.sender_id, conversation.events,
+                                             domain.slots)
+    await store.save(tracker)
+    with databases.sessions() as session:
+        summary = ConversationRepository(session).get(conversation.sender_id)
+        assert summary.user_messages == 5
+        assert summary.min_confidence == pytest.approx(0.31)  # "asdf qwerty" alone
+
+
 async def test_the_conversation_goes_on_when_the_summary_database_is_down(domain, tracker_url, databases):
     with refused_port() as port:
         store = ConfiguredSQLTrackerStore(domain=domain, url=tracker_url,
@@ -115,11 +146,11 @@ async def test_a_connection_lost_during_the_summary_retries_the_whole_write(doma
     databases = Databases.open(postgres_url, postgres_url)
     real, calls = bot.runtime.tracker_store.merge_into_summary, []
 
-    def lost_once(session, sender_id, events):
+    def lost_once(session, sender_id, events, paused=False):
         calls.append(sender_id)
         if len(calls) == 1:
             raise OperationalError("UPDATE conversation_summaries", {}, Exception("server closed the connection"))
-        real(session, sender_id, events)
+        real(session, sender_id, events, paused)
 
     monkeypatch.setattr(bot.runtime.tracker_store, "merge_into_summary", lost_once)
     store = ConfiguredSQLTrackerStore(domain=domain, url=postgres_url, database_url=postgres_url)

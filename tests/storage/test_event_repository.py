@@ -49,3 +49,16 @@ def test_events_stored_before_masking_are_masked_once(events):
     assert events.mask_stored(mask_event, batch=1) == 1
     assert events.mask_stored(mask_event) == 0
     assert [e.data["text"] for e in events.events_for("c1")] == ["mail me at [e-mail]", "hello"]
+
+
+def test_the_customer_messages_for_the_nlu_inbox_leave_out_what_was_said_to_a_person(events):
+    events.add_all([
+        ("c1", user("my export failed", 1.0)), ("c2", user("hej", 1.5)),
+        ("c1", {"event": "pause", "timestamp": 2.0}), ("c2", {"event": "pause", "timestamp": 2.1}),
+        ("c1", user("hi anna", 3.0)), ("c2", {"event": "session_started", "timestamp": 3.1}),
+        ("c1", {"event": "resume", "timestamp": 4.0}), ("c2", user("new session", 4.1)),
+        ("c1", user("thanks assistant", 5.0)),
+    ], batch=2)
+    assert [(sender, event["text"]) for sender, _, event in events.user_events_of(["c1", "c2"])] \
+        == [("c1", "my export failed"), ("c2", "hej"), ("c2", "new session"),
+            ("c1", "thanks assistant")]

@@ -6,6 +6,7 @@ import pytest
 
 from bot.ops.sample_data import random_conversation
 from bot.storage.conversations import merge_summaries, summarise
+from bot.storage.to_a_person import paused_after
 from tests.support import scenarios
 
 IGNORED = {"updated_ts", "language_from_slot"}
@@ -50,3 +51,45 @@ def test_nothing_new_keeps_the_row():
     row = summarise("c", scenarios.build()["denied"].events)
     assert merge_summaries(row, None) == row
     assert merge_summaries(None, row) == row
+
+
+def handed_over() -> list:
+    """A chat an agent took and resolved: the customer's messages to the agent fall back
+    (the NLU does not know them), which is no fallback of the assistant's."""
+    conversation = scenarios.build()["denied"]
+    events = list(conversation.events)
+    t = events[-1]["timestamp"]
+    events += [
+        {"event": "pause", "timestamp": t + 1},
+        {"event": "bot", "text": "Anna joined", "timestamp": t + 2,
+         "metadata": {"agent": "Anna", "handoff": "joined"}},
+        {"event": "user", "text": "hej anna, kontot 1930", "timestamp": t + 3,
+         "parse_data": {"intent": {"name": "nlu_fallback", "confidence": 0.3}}},
+        {"event": "user", "text": "account_not_active?", "timestamp": t + 4,
+         "parse_data": {"intent": {"name": "account_not_active", "confidence": 0.2}}},
+        {"event": "resume", "timestamp": t + 5},
+        {"event": "action", "name": "utter_handoff_closed", "timestamp": t + 6},
+        {"event": "bot", "text": "The chat has ended", "timestamp": t + 7,
+         "metadata": {"utter_action": "utter_handoff_closed"}},
+    ]
+    return events
+
+
+def test_messages_to_an_agent_are_no_fallback_and_an_agent_resolution_counts():
+    before = summarise("c", scenarios.build()["denied"].events)
+    row = summarise("c", handed_over())
+    assert not row["fell_back"] and row["resolved"]
+    assert row["min_confidence"] == before["min_confidence"]
+    assert row["errors"] == before["errors"]
+    assert row["user_messages"] == before["user_messages"] + 2
+    assert "hej anna" in row["search_text"]
+
+
+def test_merging_a_handed_over_chat_at_every_split_equals_summarising_everything():
+    events = handed_over()
+    whole = comparable(summarise("c", events))
+    for split in range(1, len(events)):
+        # The tracker store knows whether the assistant was paused before the new events.
+        merged = merge_summaries(summarise("c", events[:split]), summarise(
+            "c", events[split:], paused=paused_after(events[:split])))
+        assert comparable(merged) == whole, f"split after event {split}"

@@ -245,3 +245,20 @@ def test_it_says_when_older_conversations_were_not_read(seeded, project, session
     assert inbox.left_out == 0
     inbox.items(limit_conversations=2)
     assert inbox.left_out == 4  # six conversations of interest (the confident one is not)
+
+
+def test_what_the_customer_told_the_agent_stays_out_of_the_inbox(seeded, project, session):
+    import random
+
+    from bot.ops.sample_data import Conversation, store
+    from tests.support.trainer_data import NOW
+
+    c = Conversation("trainer-to-an-agent-08", NOW - 600, "en", random.Random(8))
+    c.fallback_user("my sie file will not go through", best_guess="export_failed", guess=0.3)
+    c.ask_for_human(ticket_id=9)
+    c._add({"event": "pause"})
+    c.fallback_user("hello anna, is the file broken", best_guess="export_failed", guess=0.2)
+    store(seeded, [c])
+    items = by_text(make_inbox(seeded, project, session).items())
+    assert "my sie file will not go through" in items
+    assert "hello anna, is the file broken" not in items

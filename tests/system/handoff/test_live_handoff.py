@@ -135,6 +135,10 @@ async def test_claim_talk_both_ways_reconnect_hand_back_and_resolve(live, on_dut
     transcript = anna.get(f"/console/api/conversations/{conversation}").json()["transcript"]
     assert any(item["kind"] == "bot" and "Which year" in item.get("text", "") for item in transcript)
     assert any(item["kind"] == "user" and "anyone there" in item.get("text", "") for item in transcript)
+    # What the customer wrote while waiting and to Anna is labelled so; after the hand back
+    # the customer talks to the assistant again.
+    assert [item["text"] for item in transcript if item.get("to_agent")] == [
+        "hello? is anyone there", "It is 2024, and account 1930 is active there"]
 
     # A second escalation: Anna claims and resolves it with a note and the real error.
     await customer.say("/deny")
@@ -159,6 +163,12 @@ async def test_claim_talk_both_ways_reconnect_hand_back_and_resolve(live, on_dut
         details = uow.tickets.details(data["id"])
         assert details.resolution_note == "The year 2024 was locked; unlocked it."
         assert details.resolved_error == "period_closed" and details.closed_by == "anna.svensson"
+    # The conversation counts as resolved, and the console shows how.
+    assert await wait_for(lambda: anna.get(f"/console/api/conversations/{conversation}")
+                          .json()["summary"]["resolved"])
+    [*_, ticket] = anna.get(f"/console/api/conversations/{conversation}").json()["tickets"]
+    assert ticket["resolution_note"] == "The year 2024 was locked; unlocked it."
+    assert ticket["closed_by"] == "anna.svensson" and ticket["resolved_error"] == "period_closed"
     await customer.say("thanks!")
     await customer.read_until("welcome")
     await customer.close()
