@@ -32,6 +32,7 @@ from flask import (
 )
 
 from bot.console import shared
+from bot.console.message_format import format_message, format_plain
 from bot.console.shared import console_blueprint, databases
 from bot.handoff import agents, inbox as queries, lifecycle
 from bot.handoff.hours import opening_hours
@@ -228,7 +229,7 @@ def chat(conversation_id: str):
     ticket = _active_ticket(conversation_id)
     entry = queries.entry(_uow(), ticket.id)
     events = databases().events
-    messages = queries.messages_after(events, conversation_id)
+    messages = _as_shown(queries.messages_after(events, conversation_id))
     return render_template(
         "agent/chat.html", entry=entry.as_dict(), ticket=ticket,
         mine=entry.details is not None and entry.details.claimed_by == g.user.username
@@ -251,8 +252,17 @@ def api_messages(conversation_id: str):
         "ticket": entry.as_dict(),
         "mine": entry.details is not None and entry.details.claimed_by == g.user.username
         and ticket.status == CLAIMED,
-        "messages": queries.messages_after(events, conversation_id, after),
+        "messages": _as_shown(queries.messages_after(events, conversation_id, after)),
     })
+
+
+def _as_shown(messages: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    """Each message with ``html``: the assistant's and agents' formatted as the widget does
+    (bot/console/message_format.py), the customer's as plain text; always escaped first."""
+    for message in messages:
+        shape = format_plain if message["kind"] == "customer" else format_message
+        message["html"] = shape(message["text"])
+    return messages
 
 
 def _chat_url(conversation_id: str) -> str:

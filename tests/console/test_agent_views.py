@@ -257,3 +257,36 @@ def test_agents_close_ticked_follow_ups_as_spam(console):
     no_csrf = console.client.post("/console/agent/follow-ups/close", data={
         "ticket": [str(spam[2].id)], "reason": "spam"})
     assert no_csrf.status_code == 403
+
+
+def _said(console, *events):
+    console.databases.events.add_all([(CONVERSATION, e) for e in events])
+
+
+def test_the_chat_shows_what_the_customer_saw_buttons_and_formatting(console):
+    fixed = [{"title": "Yes, it works", "payload": "/affirm"},
+             {"title": "No, still failing", "payload": "/deny"}]
+    _said(console,
+          {"event": "user", "timestamp": 1.0, "text": '/greet{"language":"en"}'},
+          {"event": "bot", "timestamp": 2.0, "text": "**Account 1930** is closed.\n1. Open it\n2. Save",
+           "data": {"buttons": fixed}},
+          {"event": "bot", "timestamp": 2.5, "text": "Did that fix it? <b>x</b>", "data": {"buttons": fixed}},
+          {"event": "user", "timestamp": 3.0, "text": "/deny"})
+    ticket(console)
+    console.sign_in("anna")
+    messages = console.get(f"/console/api/agent/chats/{CONVERSATION}/messages?after=0").json["messages"]
+    assert [(m["kind"], m["text"]) for m in messages] == [
+        ("customer", "opened the chat"), ("assistant", "**Account 1930** is closed.\n1. Open it\n2. Save"),
+        ("assistant", "Did that fix it? <b>x</b>"), ("customer", "No, still failing")]
+    assert messages[0]["hidden"] and messages[3]["button"] and messages[3]["payload"] == "/deny"
+    assert messages[1]["html"] == ("<p><strong>Account 1930</strong> is closed.</p>"
+                                   "<ol><li>Open it</li><li>Save</li></ol>")
+    assert messages[2]["html"] == "<p>Did that fix it? &lt;b&gt;x&lt;/b&gt;</p>"
+    # Polled from after the buttons' message: the title still comes from it.
+    later = console.get(f"/console/api/agent/chats/{CONVERSATION}/messages?after={messages[2]['id']}").json
+    assert [m["text"] for m in later["messages"]] == ["No, still failing"]
+
+    page = console.get(f"/console/agent/chats/{CONVERSATION}").get_data(as_text=True)
+    assert "<strong>Account 1930</strong>" in page and "<li>Open it</li>" in page
+    assert "No, still failing" in page and ">/deny<" not in page and "**" not in page
+    assert "Did that fix it? &lt;b&gt;x&lt;/b&gt;" in page

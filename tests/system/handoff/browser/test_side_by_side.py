@@ -54,6 +54,14 @@ def test_agent_inbox_and_widget_side_by_side(pages, anna, admin, live):
     expect(joined).to_have_class(re.compile("ehc-from-agent"))
     expect(customer_page.locator(".ehc-subtitle")).to_have_text("You are chatting with Anna from support")
 
+    # The agent sees what the customer saw: the button's title, the fix formatted.
+    messages = agent_page.locator("#messages")
+    expect(messages.locator(".msg.customer.button")).to_have_text(re.compile("No, still failing$"))
+    expect(messages).not_to_contain_text("/deny")
+    expect(messages).not_to_contain_text("/greet")
+    expect(messages.locator(".msg.assistant ol li").first).to_be_visible()
+    expect(messages).not_to_contain_text("**")
+
     # Both directions, live.
     reply = agent_page.get_by_label("Your reply")
     reply.fill("Hi, I'm Anna. Which year is the voucher in?")
