@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from bot.handoff.agents import profile_in
+from bot.handoff.contact import find_email
 from bot.handoff.errors import HandoffError, TransitionNotAllowed
 from bot.handoff.hours import OpeningHours, expected_answer
 from bot.handoff.rasa_api import RasaApi, action_event, bot_event, utterance
@@ -50,7 +51,7 @@ from bot.storage.tickets import (
 from bot.storage.unit_of_work import UnitOfWork
 
 __all__ = ["HandoffError", "TransitionNotAllowed", "TRANSITIONS", "Escalation", "escalate",
-           "save_contact_email", "claim", "reply", "hand_back", "resolve", "close_follow_ups",
+           "save_contact_email", "save_email_typed_live", "claim", "reply", "hand_back", "resolve", "close_follow_ups",
            "time_out_waiting",
            "follow_up_events"]
 
@@ -168,6 +169,21 @@ def save_contact_email(uow: UnitOfWork, conversation_id: str, email: str) -> Opt
     """Puts the customer's e-mail address on the conversation's unclosed ticket."""
     with uow:
         return uow.tickets.save_contact_email(conversation_id, email)
+
+
+def save_email_typed_live(uow: UnitOfWork, conversation_id: str, text: str) -> Optional[str]:
+    """The contact address a customer typed to a person (a waiting or claimed live chat)
+    put on the ticket, as the off-duty question does; the stored message stays masked.
+    Returns the address saved, or None (no address in the text, or no live chat)."""
+    email = find_email(text)
+    if email is None:
+        return None
+    with uow:
+        ticket = uow.tickets.latest_for(conversation_id)
+        if ticket is None or ticket.status not in (WAITING, CLAIMED):
+            return None
+        uow.tickets.details_to_write(ticket.id).contact_email = email
+    return email
 
 
 # -- the agent inbox: claim, reply, hand back, resolve

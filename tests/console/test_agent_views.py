@@ -290,3 +290,19 @@ def test_the_chat_shows_what_the_customer_saw_buttons_and_formatting(console):
     assert "<strong>Account 1930</strong>" in page and "<li>Open it</li>" in page
     assert "No, still failing" in page and ">/deny<" not in page and "**" not in page
     assert "Did that fix it? &lt;b&gt;x&lt;/b&gt;" in page
+
+
+def test_an_address_typed_during_the_live_chat_is_shown_to_the_agent(console):
+    from bot.handoff import lifecycle
+
+    ticket(console)
+    console.sign_in("anna")
+    assert console.post(f"/console/agent/chats/{CONVERSATION}/claim").status_code == 302
+    assert "—" in console.get(f"/console/agent/chats/{CONVERSATION}").get_data(as_text=True)
+    saved = lifecycle.save_email_typed_live(UnitOfWork(console.databases.sessions), CONVERSATION,
+                                            "mail me: anna@example.se")
+    assert saved == "anna@example.se"
+    data = console.get(f"/console/api/agent/chats/{CONVERSATION}/messages?after=0").json
+    assert data["ticket"]["contact_email"] == "anna@example.se"
+    page = console.get(f"/console/agent/chats/{CONVERSATION}").get_data(as_text=True)
+    assert 'id="contact-email">anna@example.se<' in page

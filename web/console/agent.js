@@ -99,6 +99,11 @@
             if (!list.querySelector('[data-id="' + m.id + '"]')) list.appendChild(messageNode(m));
             list.scrollTop = list.scrollHeight;
           });
+          // A contact address the customer just typed (masked in the messages).
+          var email = document.getElementById("contact-email");
+          if (email && data.ticket.contact_email && email.textContent !== data.ticket.contact_email) {
+            email.textContent = data.ticket.contact_email;
+          }
           // Claimed by someone else, timed out, handed back elsewhere: show the new state.
           if (data.ticket.status !== status || (data.mine ? "yes" : "no") !== mine) location.reload();
         })

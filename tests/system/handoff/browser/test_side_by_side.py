@@ -74,6 +74,11 @@ def test_agent_inbox_and_widget_side_by_side(pages, anna, admin, live):
     expect(agent_page.locator("#messages .msg.agent").filter(has_text="Which year")).to_be_visible()
     expect(customer_page.locator(".ehc-typing")).to_be_hidden()
 
+    # A contact address typed to Anna: on the ticket, shown to her; the message stays masked.
+    chat.send("You can also mail me at anna.k@example.se")
+    expect(agent_page.locator("#contact-email")).to_have_text("anna.k@example.se")
+    expect(agent_page.locator("#messages .msg.customer").last).to_contain_text("[e-mail]")
+
     # The customer reloads: the chat and the person are still there.
     customer_page.reload()
     expect(chat.panel).to_be_visible()
