@@ -135,7 +135,7 @@ def _inbox_json(now: dt.datetime) -> Dict[str, Any]:
     return {
         "now": now.isoformat(),
         "me": {"username": g.user.username, "first_name": profile.first_name,
-               "on_duty": profile.on_duty},
+               "on_duty": profile.on_duty, "name_confirmed": profile.name_confirmed},
         "team_available": available,
         "open_now": _state()["hours"].is_open(now),
         "waiting": [item(e) for e in lists["waiting"]],
@@ -187,7 +187,12 @@ def api_inbox():
 @agent.route("/agent/duty", methods=["POST"])
 def duty():
     on = request.form.get("on_duty") == "yes"
-    agents.set_on_duty(_uow(), g.user.username, on)
+    try:
+        if on:
+            agents.require_confirmed_name(agents.agent_profile(_uow(), g.user.username))
+        agents.set_on_duty(_uow(), g.user.username, on)
+    except lifecycle.HandoffError as problem:
+        return _fail(str(problem), 400, url_for("agent.inbox"))
     return _done("You are on duty: new chats come to you." if on else "You are off duty.",
                  url_for("agent.inbox"), on_duty=on)
 
@@ -281,6 +286,7 @@ def claim(conversation_id: str):
     if expected and expected != str(ticket.id):
         return _fail("This chat has a newer ticket; look again.", 409, url_for("agent.inbox"))
     try:
+        agents.require_confirmed_name(agents.agent_profile(_uow(), g.user.username))
         lifecycle.claim(_uow(), _api(), ticket.id, g.user.username)
     except lifecycle.HandoffError as problem:
         return _fail(str(problem), 409, url_for("agent.inbox"))

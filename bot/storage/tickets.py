@@ -27,6 +27,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    false,
     func,
     or_,
     select,
@@ -97,6 +98,8 @@ class HandoffAgent(Base):
     first_name = Column(String(64), nullable=False)
     on_duty = Column(Boolean, nullable=False, default=False)
     updated_at = Column(Float, nullable=False)
+    # False while first_name is the guess from the user name (migration 0005).
+    name_confirmed = Column(Boolean, nullable=False, default=False, server_default=false())
 
 
 @dataclass

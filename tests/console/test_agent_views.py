@@ -6,6 +6,7 @@ import datetime as dt
 import pytest
 
 from bot.console.databases import Databases
+from bot.handoff import agents
 from bot.storage.tickets import CLAIMED, OPEN, HandoffTicket, NewTicket
 from bot.storage.unit_of_work import UnitOfWork
 from tests.support.console import make_console
@@ -21,6 +22,8 @@ def console(databases):
     console = make_console(databases, HANDOFF_HOURS="always")
     console.api = RecordingApi()
     console.app.extensions["agent_inbox"]["api"] = console.api
+    for username, first_name in (("anna", "Anna"), ("tove", "Tove")):  # adam has not yet
+        agents.set_first_name(UnitOfWork(databases.sessions), username, first_name)
     return console
 
 
@@ -55,7 +58,8 @@ def test_the_inbox_as_json_and_as_the_polled_fragment(console):
     assert data["active_total"] == 2 and data["active_warning"] is None
     assert [t["id"] for t in data["waiting"]] == [waiting.id]
     assert [t["id"] for t in data["open"]] == [follow_up.id]
-    assert data["me"] == {"username": "anna", "first_name": "Anna", "on_duty": False}
+    assert data["me"] == {"username": "anna", "first_name": "Anna", "on_duty": False,
+                          "name_confirmed": True}
     assert data["team_available"] is False and data["open_now"] is True
     entry = data["waiting"][0]
     assert entry["url"] == f"/console/agent/chats/{CONVERSATION}"
@@ -306,3 +310,26 @@ def test_an_address_typed_during_the_live_chat_is_shown_to_the_agent(console):
     assert data["ticket"]["contact_email"] == "anna@example.se"
     page = console.get(f"/console/agent/chats/{CONVERSATION}").get_data(as_text=True)
     assert 'id="contact-email">anna@example.se<' in page
+
+
+def test_a_new_agent_confirms_the_name_customers_see_before_taking_chats(console):
+    ticket(console)
+    console.sign_in("adam")
+    assert console.get("/console/api/agent/inbox").json["me"]["name_confirmed"] is False
+    page = console.get("/console/agent/").get_data(as_text=True)
+    assert 'id="name-prompt"' in page and "Adam from support" in page and "autofocus" in page
+    refused = console.client.post("/console/agent/duty", data={
+        "on_duty": "yes", "csrf_token": console.csrf()}, headers={"X-Requested-With": "fetch"})
+    assert refused.status_code == 400 and "first name customers see" in refused.json["error"]
+    taken = console.client.post(f"/console/agent/chats/{CONVERSATION}/claim", data={
+        "csrf_token": console.csrf()}, headers={"X-Requested-With": "fetch"})
+    assert taken.status_code == 409 and "first name customers see" in taken.json["error"]
+    assert console.api.calls == [] and console.get("/console/api/agent/inbox").json["me"]["on_duty"] is False
+    assert console.post("/console/agent/duty", {"on_duty": "no"}).status_code == 302  # off: always
+
+    assert console.post("/console/agent/name", {"first_name": "Adam"}).status_code == 302
+    assert 'id="name-prompt"' not in console.get("/console/agent/").get_data(as_text=True)
+    assert console.post("/console/agent/duty", {"on_duty": "yes"}).status_code == 302
+    assert console.get("/console/api/agent/inbox").json["me"]["on_duty"] is True
+    assert console.post(f"/console/agent/chats/{CONVERSATION}/claim").status_code == 302
+    assert console.api.calls
