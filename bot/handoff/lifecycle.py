@@ -4,7 +4,8 @@
         │                            │                   └────resolve─────▶ resolved
         │                     (nobody claims it in time: time out)
         └──(off duty)──────────────▶ open ◀┘   (claim: ▶ claimed; resolve: ▶ resolved;
-                                                     close, as spam: ▶ closed)
+                                                     close, as spam: ▶ closed;
+                                                     asked again on duty: ▶ waiting)
 
 The arrows are ``TRANSITIONS``, stated once; a step without an arrow is refused
 (``TransitionNotAllowed``).  The action server escalates (actions/escalation.py) and
@@ -66,6 +67,8 @@ TRANSITIONS: Dict[str, Tuple[Tuple[str, ...], str]] = {
     "hand_back": ((CLAIMED,), HANDED_BACK),
     "resolve": ((CLAIMED, OPEN), RESOLVED),
     "close": ((OPEN,), CLOSED),
+    # A follow-up's customer asks for a person again while the team is on duty.
+    "ask_again": ((OPEN,), WAITING),
 }
 MAX_BULK_CLOSE = 200
 MAX_CLOSE_REASON_CHARS = 200
@@ -153,13 +156,28 @@ class Escalation:
 def escalate(uow: UnitOfWork, new: NewTicket, hours: OpeningHours,
              now: Optional[dt.datetime] = None) -> Escalation:
     """The conversation's unclosed ticket if it has one; else a new one, ``waiting`` when
-    the team is on duty (within the hours and an agent switched on), ``open`` if not."""
+    the team is on duty (within the hours and an agent switched on), ``open`` if not.  A
+    follow-up (``open``) whose customer asks again while the team is on duty becomes a
+    live chat: ``waiting`` again (``ask_again``), its wait counted from now, audited."""
+    now = now or utcnow()
+    with uow:
+        existing = uow.tickets.open_ticket_for(new.conversation_id)
+        live = hours.is_open(now) and uow.agents.on_duty() > 0
+        if existing is not None and existing.status == OPEN and live \
+                and transition(uow, existing.id, "ask_again", OPEN):
+            # The inbox orders and times waiting chats by created_at, and so does the
+            # claim-timeout watcher: the wait starts now; the first escalation's time is
+            # kept in the audit row.
+            first_created = existing.created_at
+            uow.tickets.restart_wait(existing.id, now)
+            uow.audit.record("assistant", "handoff_asked_again", existing.conversation_id,
+                             ticket=existing.id,
+                             first_created=first_created.isoformat() if first_created else None)
     with uow:
         existing = uow.tickets.open_ticket_for(new.conversation_id)
         if existing is not None:
             return Escalation(existing, created=False,
                               contact_email=uow.tickets.contact_email(existing.id))
-        live = hours.is_open(now or utcnow()) and uow.agents.on_duty() > 0
     with uow:
         ticket = uow.tickets.open_ticket(new, status=WAITING if live else OPEN)
     return Escalation(ticket, created=True)
@@ -193,7 +211,16 @@ def claim(uow: UnitOfWork, api: RasaApi, ticket_id: int, username: str) -> Hando
     with uow:
         ticket = _ticket(uow, ticket_id)
         previous = ticket.status
-        if not allowed("claim", previous) or not transition(uow, ticket_id, "claim", previous):
+        moved = allowed("claim", previous) and transition(uow, ticket_id, "claim", previous)
+        if not moved:
+            uow.rollback()
+            ticket = _ticket(uow, ticket_id)
+            # A follow-up whose customer asked again just now (open -> waiting) is still
+            # the agent's to take.
+            if ticket.status != previous and allowed("claim", ticket.status):
+                previous = ticket.status
+                moved = transition(uow, ticket_id, "claim", previous)
+        if not moved:
             uow.rollback()
             ticket = _ticket(uow, ticket_id)
             details = uow.tickets.details(ticket_id)

@@ -227,6 +227,12 @@ class TicketRepository:
         )
         return result.rowcount == 1
 
+    def restart_wait(self, ticket_id: int, at: dt.datetime) -> None:
+        """The ticket's wait for a person counts from ``at`` (a follow-up asked again)."""
+        self.session.execute(
+            update(HandoffTicket).where(HandoffTicket.id == ticket_id).values(created_at=at)
+            .execution_options(synchronize_session=False))
+
     def details(self, ticket_id: int) -> Optional[TicketDetails]:
         return self.session.get(TicketDetails, ticket_id)
 
