@@ -36,6 +36,9 @@ def test_agent_inbox_and_widget_side_by_side(pages, anna, admin, live):
     chat.wait_for_bot("Did that fix it?")
     customer_page.get_by_role("button", name="No, still failing").click()
     chat.wait_for_bot("join this chat")
+    # Paused for a person: the header says so at once, before the customer types again.
+    expect(customer_page.locator(".ehc-subtitle")).to_have_text("Waiting for a person from support…",
+                                                                timeout=5_000)
     conversation = chat.session_id()
 
     # In the agent's inbox without reloading, with the summary at the top.
@@ -88,6 +91,7 @@ def test_agent_inbox_and_widget_side_by_side(pages, anna, admin, live):
     OUTPUT.mkdir(parents=True, exist_ok=True)
     customer_page.screenshot(path=str(OUTPUT / "customer.png"))
     agent_page.screenshot(path=str(OUTPUT / "agent.png"))
+    agent_page.screenshot(path=str(OUTPUT / "agent-chat.png"), full_page=True)
     left, right = Image.open(OUTPUT / "customer.png"), Image.open(OUTPUT / "agent.png")
     both = Image.new("RGB", (left.width + right.width, max(left.height, right.height)), "white")
     both.paste(left, (0, 0))
