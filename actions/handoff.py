@@ -11,8 +11,7 @@ store it is masked like any other e-mail address.
 from __future__ import annotations
 
 import logging
-import re
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Text
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import ActionExecutionRejected, ActiveLoop, FollowupAction, SlotSet
@@ -22,29 +21,13 @@ from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.handoff import lifecycle
+from bot.handoff.contact import find_email
 from bot.settings import settings
 from bot.storage.unit_of_work import UnitOfWork
 
 logger = logging.getLogger(__name__)
 
 SLOT = "contact_email"
-# One address: a local part, "@", a domain with a dot and a top-level domain of letters.
-EMAIL = re.compile(
-    r"(?<![\w.+-])([A-Za-z0-9][A-Za-z0-9._%+-]{0,63}@"
-    r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24})(?![\w@-])"
-)
-
-
-def find_email(text: Optional[str]) -> Optional[str]:
-    """The e-mail address in the text, if it holds exactly one well-formed one."""
-    found = EMAIL.findall(text or "")
-    if len(set(a.lower() for a in found)) != 1:
-        return None
-    address = found[0]
-    local, domain = address.rsplit("@", 1)
-    if ".." in address or local.endswith(".") or len(address) > 254:
-        return None
-    return f"{local}@{domain.lower()}"
 
 
 class ValidateEmailForm(FormValidationAction):

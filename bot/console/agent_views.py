@@ -32,6 +32,7 @@ from flask import (
 )
 
 from bot.console import shared
+from bot.console.message_format import format_message, format_plain
 from bot.console.shared import console_blueprint, databases
 from bot.handoff import agents, inbox as queries, lifecycle
 from bot.handoff.hours import opening_hours
@@ -134,7 +135,7 @@ def _inbox_json(now: dt.datetime) -> Dict[str, Any]:
     return {
         "now": now.isoformat(),
         "me": {"username": g.user.username, "first_name": profile.first_name,
-               "on_duty": profile.on_duty},
+               "on_duty": profile.on_duty, "name_confirmed": profile.name_confirmed},
         "team_available": available,
         "open_now": _state()["hours"].is_open(now),
         "waiting": [item(e) for e in lists["waiting"]],
@@ -186,7 +187,12 @@ def api_inbox():
 @agent.route("/agent/duty", methods=["POST"])
 def duty():
     on = request.form.get("on_duty") == "yes"
-    agents.set_on_duty(_uow(), g.user.username, on)
+    try:
+        if on:
+            agents.require_confirmed_name(agents.agent_profile(_uow(), g.user.username))
+        agents.set_on_duty(_uow(), g.user.username, on)
+    except lifecycle.HandoffError as problem:
+        return _fail(str(problem), 400, url_for("agent.inbox"))
     return _done("You are on duty: new chats come to you." if on else "You are off duty.",
                  url_for("agent.inbox"), on_duty=on)
 
@@ -228,7 +234,7 @@ def chat(conversation_id: str):
     ticket = _active_ticket(conversation_id)
     entry = queries.entry(_uow(), ticket.id)
     events = databases().events
-    messages = queries.messages_after(events, conversation_id)
+    messages = _as_shown(queries.messages_after(events, conversation_id))
     return render_template(
         "agent/chat.html", entry=entry.as_dict(), ticket=ticket,
         mine=entry.details is not None and entry.details.claimed_by == g.user.username
@@ -251,8 +257,17 @@ def api_messages(conversation_id: str):
         "ticket": entry.as_dict(),
         "mine": entry.details is not None and entry.details.claimed_by == g.user.username
         and ticket.status == CLAIMED,
-        "messages": queries.messages_after(events, conversation_id, after),
+        "messages": _as_shown(queries.messages_after(events, conversation_id, after)),
     })
+
+
+def _as_shown(messages: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    """Each message with ``html``: the assistant's and agents' formatted as the widget does
+    (bot/console/message_format.py), the customer's as plain text; always escaped first."""
+    for message in messages:
+        shape = format_plain if message["kind"] == "customer" else format_message
+        message["html"] = shape(message["text"])
+    return messages
 
 
 def _chat_url(conversation_id: str) -> str:
@@ -271,6 +286,7 @@ def claim(conversation_id: str):
     if expected and expected != str(ticket.id):
         return _fail("This chat has a newer ticket; look again.", 409, url_for("agent.inbox"))
     try:
+        agents.require_confirmed_name(agents.agent_profile(_uow(), g.user.username))
         lifecycle.claim(_uow(), _api(), ticket.id, g.user.username)
     except lifecycle.HandoffError as problem:
         return _fail(str(problem), 409, url_for("agent.inbox"))

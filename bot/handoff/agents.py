@@ -24,13 +24,13 @@ def default_first_name(username: str) -> str:
 
 
 def profile_in(uow: UnitOfWork, username: str) -> HandoffAgent:
-    """The agent's profile in the entered unit of work; made (off duty, first name from
-    the user name) on first use."""
+    """The agent's profile in the entered unit of work; made (off duty, first name guessed
+    from the user name, not yet confirmed) on first use."""
     profile = uow.agents.get(username)
     if profile is None:
         profile = uow.agents.add(HandoffAgent(
             username=username, first_name=default_first_name(username),
-            on_duty=False, updated_at=time.time()))
+            on_duty=False, name_confirmed=False, updated_at=time.time()))
     return profile
 
 
@@ -38,6 +38,18 @@ def agent_profile(uow: UnitOfWork, username: str) -> HandoffAgent:
     """The agent's profile; made (and committed) on first use."""
     with uow:
         return profile_in(uow, username)
+
+
+NAME_FIRST = ("Set the first name customers see (\"Anna from support\") before you take "
+              "live chats.")
+
+
+def require_confirmed_name(profile: HandoffAgent) -> None:
+    """Customers see the agent's first name; one guessed from the user name ("Ceo") is not
+    shown to them: the agent confirms it first (set_first_name).  The inbox asks this
+    before it lets an agent go on duty or claim a chat (bot/console/agent_views.py)."""
+    if not profile.name_confirmed:
+        raise HandoffError(NAME_FIRST)
 
 
 def set_on_duty(uow: UnitOfWork, username: str, on_duty: bool) -> HandoffAgent:
@@ -56,6 +68,7 @@ def set_first_name(uow: UnitOfWork, username: str, first_name: str) -> HandoffAg
     with uow:
         profile = profile_in(uow, username)
         profile.first_name = name
+        profile.name_confirmed = True
         profile.updated_at = time.time()
         return profile
 

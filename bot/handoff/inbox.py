@@ -131,20 +131,57 @@ def live_status(uow: UnitOfWork, conversation_id: str) -> Dict[str, Any]:
 
 # -- the conversation as the agent sees it
 
+def _buttons(bot_data: Optional[Dict[str, Any]]) -> Dict[str, str]:
+    """Payload -> title of the buttons a ``bot`` event offered."""
+    if not bot_data:
+        return {}
+    offered = (bot_data.get("data") or {}).get("buttons") or []
+    return {str(b.get("payload")): str(b.get("title") or b.get("payload"))
+            for b in offered if isinstance(b, dict) and b.get("payload")}
+
+
+def _is_payload(text: str) -> bool:
+    return text.startswith("/")
+
+
+def customer_saw(text: str, offered: Dict[str, str]) -> Dict[str, Any]:
+    """What the customer's widget showed for a message they sent: a button's title for a
+    click on one (web/widget/ shows the title, sends the payload), nothing for the payload
+    the widget sends by itself on opening (``/greet{"language": "en"}``), else the text."""
+    if not _is_payload(text):
+        return {"text": text}
+    if text in offered:
+        return {"text": offered[text], "button": True, "payload": text}
+    if text.split("{", 1)[0] == "/greet":
+        return {"text": "opened the chat", "hidden": True, "payload": text}
+    return {"text": text, "payload": text}
+
+
 def messages_after(events: EventRepository, conversation_id: str, after_id: int = 0,
                    limit: int = 500) -> List[Dict[str, Any]]:
-    """The customer's, the assistant's and agents' messages stored after event ``after_id``."""
+    """The customer's, the assistant's and agents' messages stored after event ``after_id``,
+    as the customer saw them: a button click as the button's title (from the assistant's
+    message before it, read back from before ``after_id`` when needed)."""
     messages = []
-    for row in events.messages_after(conversation_id, after_id, limit):
+    rows = events.messages_after(conversation_id, after_id, limit)
+    offered: Optional[Dict[str, str]] = None
+    for row in rows:
         data = row.data
         metadata = data.get("metadata") if isinstance(data.get("metadata"), dict) else {}
+        text = data.get("text") or ""
+        shown: Dict[str, Any] = {"text": text}
         if row.type_name == "user":
             kind = "customer"
+            if _is_payload(text):
+                if offered is None:
+                    offered = _buttons(events.last_bot_before(conversation_id, row.id))
+                shown = customer_saw(text, offered)
         else:
             kind = "agent" if metadata.get("agent") else "assistant"
+            offered = _buttons(data)
         messages.append({
-            "id": row.id, "kind": kind, "text": data.get("text") or "",
-            "timestamp": row.timestamp, "agent": metadata.get("agent"),
+            "id": row.id, "kind": kind, "timestamp": row.timestamp,
+            "agent": metadata.get("agent"), **shown,
         })
     return messages
 

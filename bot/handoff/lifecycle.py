@@ -4,7 +4,8 @@
         │                            │                   └────resolve─────▶ resolved
         │                     (nobody claims it in time: time out)
         └──(off duty)──────────────▶ open ◀┘   (claim: ▶ claimed; resolve: ▶ resolved;
-                                                     close, as spam: ▶ closed)
+                                                     close, as spam: ▶ closed;
+                                                     asked again on duty: ▶ waiting)
 
 The arrows are ``TRANSITIONS``, stated once; a step without an arrow is refused
 (``TransitionNotAllowed``).  The action server escalates (actions/escalation.py) and
@@ -31,6 +32,7 @@ from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from bot.handoff.agents import profile_in
+from bot.handoff.contact import find_email
 from bot.handoff.errors import HandoffError, TransitionNotAllowed
 from bot.handoff.hours import OpeningHours, expected_answer
 from bot.handoff.rasa_api import RasaApi, action_event, bot_event, utterance
@@ -51,7 +53,7 @@ from bot.storage.tickets import (
 from bot.storage.unit_of_work import UnitOfWork
 
 __all__ = ["HandoffError", "TransitionNotAllowed", "TRANSITIONS", "Escalation", "escalate",
-           "save_contact_email", "claim", "reply", "hand_back", "resolve", "close_follow_ups",
+           "save_contact_email", "save_email_typed_live", "claim", "reply", "hand_back", "resolve", "close_follow_ups",
            "time_out_waiting",
            "follow_up_events"]
 
@@ -66,6 +68,8 @@ TRANSITIONS: Dict[str, Tuple[Tuple[str, ...], str]] = {
     "hand_back": ((CLAIMED,), HANDED_BACK),
     "resolve": ((CLAIMED, OPEN), RESOLVED),
     "close": ((OPEN,), CLOSED),
+    # A follow-up's customer asks for a person again while the team is on duty.
+    "ask_again": ((OPEN,), WAITING),
 }
 MAX_BULK_CLOSE = 200
 MAX_CLOSE_REASON_CHARS = 200
@@ -153,13 +157,28 @@ class Escalation:
 def escalate(uow: UnitOfWork, new: NewTicket, hours: OpeningHours,
              now: Optional[dt.datetime] = None) -> Escalation:
     """The conversation's unclosed ticket if it has one; else a new one, ``waiting`` when
-    the team is on duty (within the hours and an agent switched on), ``open`` if not."""
+    the team is on duty (within the hours and an agent switched on), ``open`` if not.  A
+    follow-up (``open``) whose customer asks again while the team is on duty becomes a
+    live chat: ``waiting`` again (``ask_again``), its wait counted from now, audited."""
+    now = now or utcnow()
+    with uow:
+        existing = uow.tickets.open_ticket_for(new.conversation_id)
+        live = hours.is_open(now) and uow.agents.on_duty() > 0
+        if existing is not None and existing.status == OPEN and live \
+                and transition(uow, existing.id, "ask_again", OPEN):
+            # The inbox orders and times waiting chats by created_at, and so does the
+            # claim-timeout watcher: the wait starts now; the first escalation's time is
+            # kept in the audit row.
+            first_created = existing.created_at
+            uow.tickets.restart_wait(existing.id, now)
+            uow.audit.record("assistant", "handoff_asked_again", existing.conversation_id,
+                             ticket=existing.id,
+                             first_created=first_created.isoformat() if first_created else None)
     with uow:
         existing = uow.tickets.open_ticket_for(new.conversation_id)
         if existing is not None:
             return Escalation(existing, created=False,
                               contact_email=uow.tickets.contact_email(existing.id))
-        live = hours.is_open(now or utcnow()) and uow.agents.on_duty() > 0
     with uow:
         ticket = uow.tickets.open_ticket(new, status=WAITING if live else OPEN)
     return Escalation(ticket, created=True)
@@ -171,6 +190,21 @@ def save_contact_email(uow: UnitOfWork, conversation_id: str, email: str) -> Opt
         return uow.tickets.save_contact_email(conversation_id, email)
 
 
+def save_email_typed_live(uow: UnitOfWork, conversation_id: str, text: str) -> Optional[str]:
+    """The contact address a customer typed to a person (a waiting or claimed live chat)
+    put on the ticket, as the off-duty question does; the stored message stays masked.
+    Returns the address saved, or None (no address in the text, or no live chat)."""
+    email = find_email(text)
+    if email is None:
+        return None
+    with uow:
+        ticket = uow.tickets.latest_for(conversation_id)
+        if ticket is None or ticket.status not in (WAITING, CLAIMED):
+            return None
+        uow.tickets.details_to_write(ticket.id).contact_email = email
+    return email
+
+
 # -- the agent inbox: claim, reply, hand back, resolve
 
 def claim(uow: UnitOfWork, api: RasaApi, ticket_id: int, username: str) -> HandoffTicket:
@@ -178,7 +212,16 @@ def claim(uow: UnitOfWork, api: RasaApi, ticket_id: int, username: str) -> Hando
     with uow:
         ticket = _ticket(uow, ticket_id)
         previous = ticket.status
-        if not allowed("claim", previous) or not transition(uow, ticket_id, "claim", previous):
+        moved = allowed("claim", previous) and transition(uow, ticket_id, "claim", previous)
+        if not moved:
+            uow.rollback()
+            ticket = _ticket(uow, ticket_id)
+            # A follow-up whose customer asked again just now (open -> waiting) is still
+            # the agent's to take.
+            if ticket.status != previous and allowed("claim", ticket.status):
+                previous = ticket.status
+                moved = transition(uow, ticket_id, "claim", previous)
+        if not moved:
             uow.rollback()
             ticket = _ticket(uow, ticket_id)
             details = uow.tickets.details(ticket_id)

@@ -13,8 +13,9 @@ widget as a ``bot_uttered`` with ``agent: {name}`` so the widget shows it as fro
 person.  With REDIS_URL the socket.io server's client manager shares emits between Rasa
 processes (bot/runtime/socket_manager.py), so the message reaches the customer's socket
 whichever process took the API call.  The widget is told whether a person has the chat
-(``handoff_status``) when it connects, with the agent's messages it may have missed, and
-when a message of the customer gets no answer because the assistant is paused.
+(``handoff_status``) when it connects, with the agent's messages it may have missed, when
+the assistant has just handed the chat to a person, and when a message of the customer gets
+no answer because the assistant is paused.
 
 credentials.yml names these classes.
 """
@@ -114,6 +115,11 @@ class GuardedRestInput(RestInput):
         return webhook
 
 
+# The assistant's answers when a conversation goes to (or stays with) a person
+# (actions/escalation.py): the widget's header must change with them, not at the next turn.
+HANDOFF_RESPONSES = frozenset({"utter_handoff_waiting", "utter_already_escalated"})
+
+
 class HandoffSocketIOOutput(SocketIOOutput):
     """Rasa's socket.io output; a message of a person (``agent`` in the bot event's
     metadata) goes out whole, marked with the agent's first name and an id."""
@@ -121,12 +127,15 @@ class HandoffSocketIOOutput(SocketIOOutput):
     def __init__(self, sio, bot_message_evt: Text) -> None:
         super().__init__(sio, bot_message_evt)
         self.sent = 0
+        self.handoff_changed = False
 
     async def _send_message(self, socket_id: Text, response: Any) -> None:
         self.sent += 1
         await super()._send_message(socket_id, response)
 
     async def send_response(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
+        if message.get("utter_action") in HANDOFF_RESPONSES:
+            self.handoff_changed = True
         if message.get("agent") and message.get("text"):
             await self._send_message(recipient_id, agent_payload(message))
             return
@@ -255,8 +264,9 @@ class GuardedSocketIOInput(SocketIOInput):
                 logger.exception("socket.io message from %s could not be handled", sender)
                 await output.send_text_message(sender, polite("unavailable", text))
                 return
-            if not output.sent:
-                # No answer: the assistant is paused while a person has (or gets) the chat.
+            if not output.sent or output.handoff_changed:
+                # No answer: the assistant is paused while a person has (or gets) the chat;
+                # or it has just handed the chat over: "Waiting for a person…" at once.
                 status = await handoff.status(sender)
                 if status:
                     await sio.emit("handoff_status", status, room=sid)

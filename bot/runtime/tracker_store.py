@@ -9,6 +9,8 @@ Two additions to Rasa's behaviour, both in ``save``:
 * personal data in what the customer wrote (personnummer, card numbers, IBANs, bank
   accounts, e-mail addresses, phone numbers) is masked before an event is written
   (bot/privacy.py); the table's layout stays exactly Rasa's;
+* a contact e-mail address the customer types to a person during a live chat is put on
+  the handoff ticket before masking hides it (bot/handoff/lifecycle.py);
 * the conversation's summary row for the staff console (bot/storage/conversations.py,
   at DATABASE_URL) takes in the events just written (summarised alone, then merged
   into the stored row: a turn never reads its whole conversation back).  When both
@@ -97,20 +99,28 @@ class ConfiguredSQLTrackerStore(SQLTrackerStore):
     async def save(self, tracker: DialogueStateTracker) -> None:
         """Writes the tracker's new events, masked, and updates the conversation's summary."""
         await self.stream_events(tracker)
+        typed: List[str] = []
         written = await with_db_retry(
-            lambda: asyncio.to_thread(self._write_masked, tracker), "save"
+            lambda: asyncio.to_thread(self._write_masked, tracker, typed), "save"
         )
         if written and not self._summary_in_same_database:
             await asyncio.to_thread(self.update_summary, tracker.sender_id, written,
                                     paused_before(tracker, len(written)))
+        if typed:
+            await asyncio.to_thread(self.save_typed_emails, tracker.sender_id, typed)
 
-    def _write_masked(self, tracker: DialogueStateTracker) -> List[Dict[str, Any]]:
+    def _write_masked(self, tracker: DialogueStateTracker,
+                      typed_emails: Optional[List[str]] = None) -> List[Dict[str, Any]]:
         """Rasa's SQLTrackerStore.save, with each event masked before it is written, in
-        one INSERT; returns the events as written."""
+        one INSERT; returns the events as written.  The customer's messages with an "@"
+        (a contact address, maybe: masking would lose it) go to ``typed_emails`` as written."""
         same_database = self._summary_in_same_database and self._summary_table_ready()
         with self.session_scope() as session:
-            written = [mask_event(event.as_dict())
-                       for event in self._additional_events(session, tracker)]
+            events = [event.as_dict() for event in self._additional_events(session, tracker)]
+            if typed_emails is not None:
+                typed_emails[:] = [e["text"] for e in events if e.get("event") == "user"
+                                   and "@" in (e.get("text") or "")]
+            written = [mask_event(event) for event in events]
             if not written:
                 return []
             session.execute(self.SQLEvent.__table__.insert(), [
@@ -165,6 +175,19 @@ class ConfiguredSQLTrackerStore(SQLTrackerStore):
                 merge_into_summary(session, sender_id, events, paused)
         except Exception:  # the conversation matters more than its summary
             logger.exception("Could not update the console summary of %s", sender_id)
+
+    def save_typed_emails(self, sender_id: str, texts: List[str]) -> None:
+        """A contact address typed to a person during a live chat goes on the ticket
+        (bot/handoff/lifecycle.py), as the off-duty question's does; never fails the turn."""
+        from bot.handoff import lifecycle
+        from bot.storage.unit_of_work import UnitOfWork
+
+        try:
+            for text in texts:
+                lifecycle.save_email_typed_live(
+                    UnitOfWork(self._summary_session_factory()), sender_id, text)
+        except Exception:  # the conversation matters more than the ticket's contact field
+            logger.exception("Could not save the e-mail address typed in %s", sender_id)
 
     def _summary_session_factory(self):
         if self._summary_sessions is None:

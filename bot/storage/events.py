@@ -127,6 +127,17 @@ class EventRepository:
             rows = conn.execute(query).all()
         return [StoredEvent(r.id, r.type_name, r.timestamp, _parse(r.data)) for r in rows]
 
+    def last_bot_before(self, sender_id: str, before_id: int) -> Optional[Dict[str, Any]]:
+        """The conversation's last ``bot`` event stored before event ``before_id``, if any."""
+        with self.engine.connect() as conn:
+            data = conn.execute(
+                select(EVENTS.c.data)
+                .where(EVENTS.c.sender_id == sender_id, EVENTS.c.type_name == "bot",
+                       EVENTS.c.id < before_id)
+                .order_by(EVENTS.c.id.desc()).limit(1)
+            ).scalar()
+        return _parse(data) if data is not None else None
+
     def last_id(self, sender_id: str) -> int:
         """The id of the conversation's latest event (0: none)."""
         with self.engine.connect() as conn:

@@ -27,6 +27,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    false,
     func,
     or_,
     select,
@@ -97,6 +98,8 @@ class HandoffAgent(Base):
     first_name = Column(String(64), nullable=False)
     on_duty = Column(Boolean, nullable=False, default=False)
     updated_at = Column(Float, nullable=False)
+    # False while first_name is the guess from the user name (migration 0005).
+    name_confirmed = Column(Boolean, nullable=False, default=False, server_default=false())
 
 
 @dataclass
@@ -246,6 +249,12 @@ class TicketRepository:
             latest[ticket.conversation_id] = ticket
         details = self.details_for([t.id for t in latest.values()])
         return {cid: (t, details.get(t.id)) for cid, t in latest.items()}
+
+    def restart_wait(self, ticket_id: int, at: dt.datetime) -> None:
+        """The ticket's wait for a person counts from ``at`` (a follow-up asked again)."""
+        self.session.execute(
+            update(HandoffTicket).where(HandoffTicket.id == ticket_id).values(created_at=at)
+            .execution_options(synchronize_session=False))
 
     def details(self, ticket_id: int) -> Optional[TicketDetails]:
         return self.session.get(TicketDetails, ticket_id)

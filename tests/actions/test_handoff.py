@@ -87,6 +87,23 @@ def test_asking_again_off_duty_asks_for_the_address_until_there_is_one(tickets):
     assert FollowupAction("email_form") not in events
 
 
+def test_a_follow_up_becomes_a_live_chat_when_the_customer_asks_again_on_duty(tickets, database_url):
+    """Off duty the ticket went to follow-up; the customer asks for a person again while
+    Anna is on duty: the chat waits for her (paused, in the inbox's waiting list)."""
+    tracker = make_tracker([("human", "request_human")], sender_id="conv-again-3")
+    run(ActionEscalate(), tracker)
+    [ticket] = tickets.tickets_for("conv-again-3")
+    assert ticket.status == OPEN
+    on_duty(database_url)
+    tracker = make_tracker([("human", "request_human"), ("a person please", "request_human")],
+                           sender_id="conv-again-3")
+    events, messages = run(ActionEscalate(), tracker)
+    [ticket] = tickets.tickets_for("conv-again-3")
+    assert ticket.status == WAITING
+    assert [(m["response"], m["ticket_id"]) for m in messages] == [("utter_already_escalated", ticket.id)]
+    assert events[-1] == ConversationPaused() and FollowupAction("email_form") not in events
+
+
 @pytest.mark.parametrize("text,email", [
     ("anna@firma.se", "anna@firma.se"),
     ("sure: Anna.Svensson@Firma.SE thanks", "Anna.Svensson@firma.se"),

@@ -6,6 +6,7 @@ import datetime as dt
 import pytest
 
 from bot.console.databases import Databases
+from bot.handoff import agents
 from bot.storage.tickets import CLAIMED, OPEN, HandoffTicket, NewTicket
 from bot.storage.unit_of_work import UnitOfWork
 from tests.support.console import make_console
@@ -21,6 +22,8 @@ def console(databases):
     console = make_console(databases, HANDOFF_HOURS="always")
     console.api = RecordingApi()
     console.app.extensions["agent_inbox"]["api"] = console.api
+    for username, first_name in (("anna", "Anna"), ("tove", "Tove")):  # adam has not yet
+        agents.set_first_name(UnitOfWork(databases.sessions), username, first_name)
     return console
 
 
@@ -55,7 +58,8 @@ def test_the_inbox_as_json_and_as_the_polled_fragment(console):
     assert data["active_total"] == 2 and data["active_warning"] is None
     assert [t["id"] for t in data["waiting"]] == [waiting.id]
     assert [t["id"] for t in data["open"]] == [follow_up.id]
-    assert data["me"] == {"username": "anna", "first_name": "Anna", "on_duty": False}
+    assert data["me"] == {"username": "anna", "first_name": "Anna", "on_duty": False,
+                          "name_confirmed": True}
     assert data["team_available"] is False and data["open_now"] is True
     entry = data["waiting"][0]
     assert entry["url"] == f"/console/agent/chats/{CONVERSATION}"
@@ -257,3 +261,75 @@ def test_agents_close_ticked_follow_ups_as_spam(console):
     no_csrf = console.client.post("/console/agent/follow-ups/close", data={
         "ticket": [str(spam[2].id)], "reason": "spam"})
     assert no_csrf.status_code == 403
+
+
+def _said(console, *events):
+    console.databases.events.add_all([(CONVERSATION, e) for e in events])
+
+
+def test_the_chat_shows_what_the_customer_saw_buttons_and_formatting(console):
+    fixed = [{"title": "Yes, it works", "payload": "/affirm"},
+             {"title": "No, still failing", "payload": "/deny"}]
+    _said(console,
+          {"event": "user", "timestamp": 1.0, "text": '/greet{"language":"en"}'},
+          {"event": "bot", "timestamp": 2.0, "text": "**Account 1930** is closed.\n1. Open it\n2. Save",
+           "data": {"buttons": fixed}},
+          {"event": "bot", "timestamp": 2.5, "text": "Did that fix it? <b>x</b>", "data": {"buttons": fixed}},
+          {"event": "user", "timestamp": 3.0, "text": "/deny"})
+    ticket(console)
+    console.sign_in("anna")
+    messages = console.get(f"/console/api/agent/chats/{CONVERSATION}/messages?after=0").json["messages"]
+    assert [(m["kind"], m["text"]) for m in messages] == [
+        ("customer", "opened the chat"), ("assistant", "**Account 1930** is closed.\n1. Open it\n2. Save"),
+        ("assistant", "Did that fix it? <b>x</b>"), ("customer", "No, still failing")]
+    assert messages[0]["hidden"] and messages[3]["button"] and messages[3]["payload"] == "/deny"
+    assert messages[1]["html"] == ("<p><strong>Account 1930</strong> is closed.</p>"
+                                   "<ol><li>Open it</li><li>Save</li></ol>")
+    assert messages[2]["html"] == "<p>Did that fix it? &lt;b&gt;x&lt;/b&gt;</p>"
+    # Polled from after the buttons' message: the title still comes from it.
+    later = console.get(f"/console/api/agent/chats/{CONVERSATION}/messages?after={messages[2]['id']}").json
+    assert [m["text"] for m in later["messages"]] == ["No, still failing"]
+
+    page = console.get(f"/console/agent/chats/{CONVERSATION}").get_data(as_text=True)
+    assert "<strong>Account 1930</strong>" in page and "<li>Open it</li>" in page
+    assert "No, still failing" in page and ">/deny<" not in page and "**" not in page
+    assert "Did that fix it? &lt;b&gt;x&lt;/b&gt;" in page
+
+
+def test_an_address_typed_during_the_live_chat_is_shown_to_the_agent(console):
+    from bot.handoff import lifecycle
+
+    ticket(console)
+    console.sign_in("anna")
+    assert console.post(f"/console/agent/chats/{CONVERSATION}/claim").status_code == 302
+    assert "—" in console.get(f"/console/agent/chats/{CONVERSATION}").get_data(as_text=True)
+    saved = lifecycle.save_email_typed_live(UnitOfWork(console.databases.sessions), CONVERSATION,
+                                            "mail me: anna@example.se")
+    assert saved == "anna@example.se"
+    data = console.get(f"/console/api/agent/chats/{CONVERSATION}/messages?after=0").json
+    assert data["ticket"]["contact_email"] == "anna@example.se"
+    page = console.get(f"/console/agent/chats/{CONVERSATION}").get_data(as_text=True)
+    assert 'id="contact-email">anna@example.se<' in page
+
+
+def test_a_new_agent_confirms_the_name_customers_see_before_taking_chats(console):
+    ticket(console)
+    console.sign_in("adam")
+    assert console.get("/console/api/agent/inbox").json["me"]["name_confirmed"] is False
+    page = console.get("/console/agent/").get_data(as_text=True)
+    assert 'id="name-prompt"' in page and "Adam from support" in page and "autofocus" in page
+    refused = console.client.post("/console/agent/duty", data={
+        "on_duty": "yes", "csrf_token": console.csrf()}, headers={"X-Requested-With": "fetch"})
+    assert refused.status_code == 400 and "first name customers see" in refused.json["error"]
+    taken = console.client.post(f"/console/agent/chats/{CONVERSATION}/claim", data={
+        "csrf_token": console.csrf()}, headers={"X-Requested-With": "fetch"})
+    assert taken.status_code == 409 and "first name customers see" in taken.json["error"]
+    assert console.api.calls == [] and console.get("/console/api/agent/inbox").json["me"]["on_duty"] is False
+    assert console.post("/console/agent/duty", {"on_duty": "no"}).status_code == 302  # off: always
+
+    assert console.post("/console/agent/name", {"first_name": "Adam"}).status_code == 302
+    assert 'id="name-prompt"' not in console.get("/console/agent/").get_data(as_text=True)
+    assert console.post("/console/agent/duty", {"on_duty": "yes"}).status_code == 302
+    assert console.get("/console/api/agent/inbox").json["me"]["on_duty"] is True
+    assert console.post(f"/console/agent/chats/{CONVERSATION}/claim").status_code == 302
+    assert console.api.calls

@@ -455,3 +455,71 @@ def test_a_bulk_close_whose_audit_fails_closes_nothing(db, monkeypatch):
         lifecycle.close_follow_ups(UnitOfWork(sessions), spam, "anna", "spam")
     with sessions() as session:
         assert {session.get(HandoffTicket, i).status for i in spam} == {OPEN}
+
+
+def _escalation(conversation: str) -> NewTicket:
+    return NewTicket(conversation_id=conversation, reason="customer_asked", language="en")
+
+
+def test_a_follow_up_asked_again_on_duty_waits_for_a_person_from_now(db):
+    url, sessions = db
+    always = OpeningHours.parse("always")
+    start = dt.datetime(2026, 11, 27, 9, 0, tzinfo=dt.timezone.utc)
+    follow_up = new_ticket(url, OPEN, "conv-asked-again-0001")
+    with sessions() as session:
+        session.get(HandoffTicket, follow_up.id).created_at = start
+        session.commit()
+    # Off duty: it stays a follow-up.
+    assert lifecycle.escalate(UnitOfWork(sessions), _escalation("conv-asked-again-0001"),
+                              always).ticket.status == OPEN
+    agents.set_on_duty(UnitOfWork(sessions), "anna", True)
+    now = start + dt.timedelta(days=3)
+    again = lifecycle.escalate(UnitOfWork(sessions), _escalation("conv-asked-again-0001"), always, now)
+    assert (again.ticket.id, again.ticket.status, again.created) == (follow_up.id, WAITING, False)
+    assert again.with_a_person and not again.needs_contact_email
+    lists = inbox.inbox(UnitOfWork(sessions), now + dt.timedelta(minutes=2))
+    assert [e.ticket.id for e in lists[WAITING]] == [follow_up.id] and lists[OPEN] == []
+    assert lists[WAITING][0].waited_seconds == 120  # from when they asked again
+    # The claim-timeout watcher counts from then too, not from the first escalation.
+    assert lifecycle.time_out_waiting(UnitOfWork(sessions), RecordingApi(), always, 180,
+                                      now + dt.timedelta(minutes=2)) == []
+    with sessions() as session:
+        [audited] = [e for e in AuditRepository(session).recent(10) if e.action == "handoff_asked_again"]
+        assert audited.detail["ticket"] == follow_up.id and audited.detail["first_created"].startswith("2026-11-27")
+    assert lifecycle.allowed("ask_again", OPEN) and not lifecycle.allowed("ask_again", CLAIMED)
+
+
+def test_a_follow_up_asked_again_while_an_agent_claims_it_moves_once(db):
+    url, sessions = db
+    always = OpeningHours.parse("always")
+    agents.set_on_duty(UnitOfWork(sessions), "anna", True)
+    for round_ in range(4):
+        conversation = f"conv-asked-race-{round_:04d}"
+        follow_up = new_ticket(url, OPEN, conversation)
+        barrier = threading.Barrier(3)
+        outcome = {}
+
+        def ask():
+            barrier.wait()
+            outcome["ask"] = lifecycle.escalate(UnitOfWork(sessions), _escalation(conversation), always)
+
+        def claim():
+            barrier.wait()
+            try:
+                lifecycle.claim(UnitOfWork(sessions), RecordingApi(), follow_up.id, "bertil")
+                outcome["claim"] = "won"
+            except lifecycle.HandoffError as problem:
+                outcome["claim"] = str(problem)
+
+        threads = [threading.Thread(target=f) for f in (ask, ask, claim)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+        assert outcome["claim"] == "won"  # open or waiting: claimable either way
+        with sessions() as session:
+            assert session.get(HandoffTicket, follow_up.id).status == CLAIMED
+            asked = [e for e in AuditRepository(session).recent(200)
+                     if e.action == "handoff_asked_again" and e.detail["ticket"] == follow_up.id]
+            assert len(asked) <= 1
+        assert outcome["ask"].ticket.id == follow_up.id and not outcome["ask"].created

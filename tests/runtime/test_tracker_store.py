@@ -165,3 +165,51 @@ async def test_a_connection_lost_during_the_summary_retries_the_whole_write(doma
         assert len(calls) == 2
     finally:
         databases.dispose()
+
+
+def _ticket(databases, conversation_id, status):
+    from bot.storage.tickets import NewTicket
+    from bot.storage.unit_of_work import UnitOfWork
+
+    with UnitOfWork(databases.sessions) as uow:
+        return uow.tickets.open_ticket(NewTicket(conversation_id=conversation_id, reason="customer_asked",
+                                                 language="en"), status=status).id
+
+
+def _contact(databases, ticket_id):
+    from bot.storage.unit_of_work import UnitOfWork
+
+    with UnitOfWork(databases.sessions) as uow:
+        details = uow.tickets.details(ticket_id)
+        return details.contact_email if details else None
+
+
+@pytest.mark.parametrize("status,saved", [("claimed", True), ("waiting", True), ("open", False),
+                                          ("resolved", False)])
+async def test_an_address_typed_to_a_person_goes_on_the_ticket_and_stays_masked(
+        domain, databases, database_url, tracker_url, status, saved):
+    store = ConfiguredSQLTrackerStore(domain=domain, url=tracker_url, database_url=database_url)
+    conversation = Conversation(f"conv-store-mail-{status}-01")
+    ticket_id = _ticket(databases, conversation.sender_id, status)
+    conversation.user("you can write to Bo.Ek@Example.se, thanks", "nlu_fallback", 0.3)
+    await store.save(DialogueStateTracker.from_dict(conversation.sender_id, conversation.events,
+                                                    domain.slots))
+    assert _contact(databases, ticket_id) == ("Bo.Ek@example.se" if saved else None)
+    everything = json.dumps(stored_events(databases, conversation.sender_id))
+    assert "Bo.Ek" not in everything and "[e-mail]" in everything
+
+
+async def test_a_failing_contact_save_costs_the_turn_nothing(domain, databases, database_url, tracker_url,
+                                                             monkeypatch):
+    from bot.handoff import lifecycle
+
+    def broken(*_args):
+        raise RuntimeError("the tickets' database is away")
+
+    monkeypatch.setattr(lifecycle, "save_email_typed_live", broken)
+    store = ConfiguredSQLTrackerStore(domain=domain, url=tracker_url, database_url=database_url)
+    conversation = Conversation("conv-store-mail-broken-01")
+    conversation.user("bo@example.se", "nlu_fallback", 0.3)
+    await store.save(DialogueStateTracker.from_dict(conversation.sender_id, conversation.events,
+                                                    domain.slots))
+    assert len(stored_events(databases, conversation.sender_id)) == len(conversation.events)

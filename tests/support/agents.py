@@ -7,6 +7,8 @@ from typing import Dict, Optional
 
 import requests
 
+from bot.handoff.agents import default_first_name
+
 
 class Agent:
     """A staff user in the console at ``pages_url``, through its HTML forms."""
@@ -21,6 +23,9 @@ class Agent:
             timeout=10, allow_redirects=False)
         assert response.status_code == 302, response.text[:500]
         self.token = _csrf(self.http.get(f"{pages_url}/console/agent/", timeout=10).text)
+        # The name customers see, confirmed as agents do on first sign-in ("Anna").
+        assert self.post("/console/agent/name", {"first_name": default_first_name(username)}
+                         ).status_code == 302
 
     def get(self, path: str, **kwargs) -> requests.Response:
         return self.http.get(f"{self.pages_url}{path}", timeout=30, **kwargs)

@@ -1,8 +1,9 @@
 /*
  * The agent inbox and live chat: polls the console's JSON and fragment endpoints every
  * second, and sends the reply form without leaving the page.  Everything that comes from
- * customers is put in with textContent; the inbox's lists are server-rendered (Jinja
- * autoescaping) and swapped in only when they changed.
+ * customers is escaped on the server: the inbox's lists are server-rendered (Jinja
+ * autoescaping) and swapped in only when they changed; a chat message's ``html`` is the
+ * console's escape-first rendering of the widget's formatting.
  */
 (function () {
   "use strict";
@@ -60,14 +61,18 @@
 
   function messageNode(m) {
     var li = document.createElement("li");
-    li.className = "msg " + m.kind;
+    li.className = "msg " + m.kind + (m.button ? " button" : "") + (m.hidden ? " hidden-payload" : "");
     li.setAttribute("data-id", m.id);
     var who = document.createElement("span");
     who.className = "who";
-    who.textContent = m.kind === "customer" ? "Customer" : m.kind === "agent" ? (m.agent + " (support)") : "Assistant";
+    who.textContent = m.kind === "customer" ? (m.button ? "Customer · button" : "Customer")
+      : m.kind === "agent" ? (m.agent + " (support)") : "Assistant";
     var text = document.createElement("span");
     text.className = "text";
-    text.textContent = m.text;
+    if (m.payload) text.title = m.payload;
+    // m.html is the console's own rendering (bot/console/message_format.py): the message
+    // escaped first, then only the widget's tags (p, br, lists, strong, code, links) added.
+    text.innerHTML = m.html;
     li.appendChild(who);
     li.appendChild(text);
     return li;
@@ -99,6 +104,11 @@
             if (!list.querySelector('[data-id="' + m.id + '"]')) list.appendChild(messageNode(m));
             list.scrollTop = list.scrollHeight;
           });
+          // A contact address the customer just typed (masked in the messages).
+          var email = document.getElementById("contact-email");
+          if (email && data.ticket.contact_email && email.textContent !== data.ticket.contact_email) {
+            email.textContent = data.ticket.contact_email;
+          }
           // Claimed by someone else, timed out, handed back elsewhere: show the new state.
           // Not while this page is leaving: after the agent's own hand back or resolve, a
           // reload would race the form's redirect to the inbox and keep the agent here.

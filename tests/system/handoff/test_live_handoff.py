@@ -67,6 +67,9 @@ async def test_claim_talk_both_ways_reconnect_hand_back_and_resolve(live, on_dut
     messages = await escalate(customer, "join this chat")
     assert "passed your conversation to our support team" in messages[-1]["text"]
     escalated_at = time.monotonic()
+    # The widget learns at once that the chat waits for a person (its header says so).
+    statuses = await wait_for(lambda: customer.statuses, timeout=2, every=0.1)
+    assert statuses and statuses[-1]["state"] == "waiting"
 
     # In the inbox within two seconds, with the summary a person needs.
     entry = await wait_for(lambda: waiting_entry(anna, conversation), timeout=2, every=0.1)
@@ -272,4 +275,26 @@ async def test_nobody_claims_in_time(live, on_duty: Agent):
     assert on_duty.post(on_duty.chat_path(conversation) + "/resolve", {
         "note": "Answered by e-mail.", "actual_error": "account_not_active"}).status_code == 302
     await customer.read_until("closed this chat")
+    await customer.close()
+
+
+async def test_a_follow_up_becomes_a_live_chat_when_asked_again_on_duty(live, off_duty, anna: Agent):
+    customer = await SocketCustomer(live.rasa_url, language="en").connect()
+    await escalate(customer, "e-mail address")
+    conversation = customer.session_id
+    follow_up = await wait_for(lambda: waiting_entry(anna, conversation, "open"), timeout=2, every=0.1)
+    assert follow_up
+    anna.set_duty(True)
+    await customer.say("can I talk to a real person please")
+    messages = await customer.read_until("already with our support team")
+    assert not any("e-mail address" in (m.get("text") or "") for m in messages)
+    entry = await wait_for(lambda: waiting_entry(anna, conversation), timeout=2, every=0.1)
+    assert entry and entry["id"] == follow_up["id"]
+    statuses = await wait_for(lambda: customer.statuses, timeout=2, every=0.1)
+    assert statuses[-1]["state"] == "waiting"
+    # Paused: nothing more from the assistant; Anna takes it live.
+    await customer.say("hello?")
+    assert await customer.nothing_for(2) == []
+    assert anna.claim(conversation).status_code == 302
+    await customer.read_until("joined the chat")
     await customer.close()

@@ -37,6 +37,9 @@ def test_agent_inbox_and_widget_side_by_side(pages, anna, admin, live):
     chat.wait_for_bot("Did that fix it?")
     customer_page.get_by_role("button", name="No, still failing").click()
     chat.wait_for_bot("join this chat")
+    # Paused for a person: the header says so at once, before the customer types again.
+    expect(customer_page.locator(".ehc-subtitle")).to_have_text("Waiting for a person from support…",
+                                                                timeout=5_000)
     conversation = chat.session_id()
 
     # In the agent's inbox without reloading, with the summary at the top.
@@ -55,6 +58,14 @@ def test_agent_inbox_and_widget_side_by_side(pages, anna, admin, live):
     expect(joined).to_have_class(re.compile("ehc-from-agent"))
     expect(customer_page.locator(".ehc-subtitle")).to_have_text("You are chatting with Anna from support")
 
+    # The agent sees what the customer saw: the button's title, the fix formatted.
+    messages = agent_page.locator("#messages")
+    expect(messages.locator(".msg.customer.button")).to_have_text(re.compile("No, still failing$"))
+    expect(messages).not_to_contain_text("/deny")
+    expect(messages).not_to_contain_text("/greet")
+    expect(messages.locator(".msg.assistant ol li").first).to_be_visible()
+    expect(messages).not_to_contain_text("**")
+
     # Both directions, live.
     reply = agent_page.get_by_label("Your reply")
     reply.fill("Hi, I'm Anna. Which year is the voucher in?")
@@ -67,6 +78,11 @@ def test_agent_inbox_and_widget_side_by_side(pages, anna, admin, live):
     expect(agent_page.locator("#messages .msg.agent").filter(has_text="Which year")).to_be_visible()
     expect(customer_page.locator(".ehc-typing")).to_be_hidden()
 
+    # A contact address typed to Anna: on the ticket, shown to her; the message stays masked.
+    chat.send("You can also mail me at anna.k@example.se")
+    expect(agent_page.locator("#contact-email")).to_have_text("anna.k@example.se")
+    expect(agent_page.locator("#messages .msg.customer").last).to_contain_text("[e-mail]")
+
     # The customer reloads: the chat and the person are still there.
     customer_page.reload()
     expect(chat.panel).to_be_visible()
@@ -76,6 +92,7 @@ def test_agent_inbox_and_widget_side_by_side(pages, anna, admin, live):
     OUTPUT.mkdir(parents=True, exist_ok=True)
     customer_page.screenshot(path=str(OUTPUT / "customer.png"))
     agent_page.screenshot(path=str(OUTPUT / "agent.png"))
+    agent_page.screenshot(path=str(OUTPUT / "agent-chat.png"), full_page=True)
     left, right = Image.open(OUTPUT / "customer.png"), Image.open(OUTPUT / "agent.png")
     both = Image.new("RGB", (left.width + right.width, max(left.height, right.height)), "white")
     both.paste(left, (0, 0))
