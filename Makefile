@@ -26,7 +26,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 help:
 	@echo "make run    set up, train if needed, start the assistant on localhost"
 	@echo "make test   set up, train if needed, run every test"
-	@echo "make test-fast  set up, lint, every test but tests/system, on every core (no model, browser or nginx; about 60 s here)"
+	@echo "make test-fast  set up, lint, every test but tests/system, on every core (no model, browser or nginx; about 70 s here)"
 	@echo "make run-prod  the production profile (PostgreSQL, Redis, several Rasa processes, nginx)"
 	@echo "make train | shell | eval | bench | bench-console | nlu-data | lock | clean"
 	@echo "make users ARGS='create NAME --role agent|trainer|admin' | migrate | console-summaries"

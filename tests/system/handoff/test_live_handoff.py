@@ -298,3 +298,30 @@ async def test_a_follow_up_becomes_a_live_chat_when_asked_again_on_duty(live, of
     assert anna.claim(conversation).status_code == 302
     await customer.read_until("joined the chat")
     await customer.close()
+
+
+async def test_a_new_escalation_reaches_the_inbox_within_2_s_behind_1000_old_follow_ups(
+        live, on_duty: Agent):
+    # A bank's database after months: 1,000 open follow-ups, 250 chats left in progress.
+    path = Path(live.env["DATABASE_URL"].replace("sqlite:///", ""))
+    with sqlite3.connect(path) as connection:
+        connection.executemany(
+            "INSERT INTO handoff_tickets (conversation_id, reason, extracted_values, steps_given,"
+            " recent_messages, language, status, created_at) VALUES (?, 'off_duty', '{}', '[]',"
+            " '[]', 'sv', ?, ?)",
+            [(f"conv-aged-{status}-{i:010d}", status, f"2026-0{1 + i % 8}-01 08:00:00.000000")
+             for status, count in (("open", 1000), ("claimed", 250)) for i in range(count)])
+    try:
+        customer = await SocketCustomer(live.rasa_url, language="en").connect()
+        await escalate(customer, "join this chat")
+        escalated_at = time.monotonic()
+        entry = await wait_for(lambda: waiting_entry(on_duty, customer.session_id),
+                               timeout=2, every=0.1)
+        assert entry, "not in the inbox within 2 s behind 1,250 older tickets"
+        assert time.monotonic() - escalated_at < 2
+        inbox = on_duty.inbox()
+        assert inbox["open_total"] >= 1000 and len(inbox["claimed"]) >= 250
+        await customer.close()
+    finally:
+        with sqlite3.connect(path) as connection:
+            connection.execute("DELETE FROM handoff_tickets WHERE conversation_id LIKE 'conv-aged-%'")
