@@ -27,6 +27,7 @@ with the others.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import logging
 from pathlib import Path
@@ -42,7 +43,7 @@ from bot.runtime.db_retry import is_retryable, with_db_retry
 from bot.privacy import mask_event
 from bot.settings import settings
 from bot.storage.conversations import merge_into_summary
-from bot.storage.to_a_person import paused_after
+from bot.storage.to_a_person import paused_at_the_end
 
 logger = logging.getLogger(__name__)
 
@@ -50,9 +51,10 @@ logger = logging.getLogger(__name__)
 def paused_before(tracker: DialogueStateTracker, new_events: int) -> bool:
     """Whether the assistant was paused before the tracker's last ``new_events`` events
     (the ones a save writes: Rasa's ``_additional_events`` are the tracker's newest), so
-    the summary of those alone knows who the customer was talking to."""
-    events = list(tracker.events)
-    return paused_after({"event": e.type_name} for e in events[:len(events) - new_events])
+    the summary of those alone knows who the customer was talking to.  Read back from
+    them to the latest pause or resume: every turn, without copying the conversation."""
+    older = itertools.islice(reversed(tracker.events), new_events, None)
+    return paused_at_the_end(event.type_name for event in older)
 
 
 class ConfiguredSQLTrackerStore(SQLTrackerStore):

@@ -40,3 +40,15 @@ def paused_after(events: Iterable[Mapping[str, Any]], paused: bool = False) -> b
     for event in events:
         paused = _after(paused, event)
     return paused
+
+
+def paused_at_the_end(kinds_newest_first: Iterable[str]) -> bool:
+    """``paused_after``, read from the newest event back (event kinds, newest first): the
+    latest pause, resume, restart or new session decides, so a caller with the newest
+    events at hand reads back only to that one, not the whole conversation."""
+    for kind in kinds_newest_first:
+        if kind in PAUSES:
+            return True
+        if kind in UNPAUSES:
+            return False
+    return False

@@ -1,6 +1,6 @@
 """Which customer messages were said to a person (an agent had, or was about to take, the
 chat): one pure function over Rasa's events, as Rasa's tracker pauses and resumes."""
-from bot.storage.to_a_person import paused_after, said_to_a_person
+from bot.storage.to_a_person import paused_after, paused_at_the_end, said_to_a_person
 
 
 def user(text):
@@ -31,3 +31,13 @@ def test_the_state_before_the_events_carries_over():
 def test_a_second_pause_changes_nothing():
     events = [{"event": "pause"}, {"event": "pause"}, user("a"), {"event": "resume"}, user("b")]
     assert said_to_a_person(events) == [False, False, True, False, False]
+
+
+def test_reading_back_from_the_newest_event_gives_the_same_state():
+    import itertools
+
+    kinds = ["user", "bot", "pause", "resume", "restart", "session_started", "action"]
+    for length in range(5):
+        for sequence in itertools.product(kinds, repeat=length):
+            events = [{"event": kind} for kind in sequence]
+            assert paused_at_the_end(reversed(sequence)) is paused_after(events), sequence
