@@ -164,8 +164,10 @@ def escalate(uow: UnitOfWork, new: NewTicket, hours: OpeningHours,
     with uow:
         existing = uow.tickets.open_ticket_for(new.conversation_id)
         live = hours.is_open(now) and uow.agents.on_duty() > 0
-        if existing is not None and existing.status == OPEN and live \
-                and transition(uow, existing.id, "ask_again", OPEN):
+        if existing is None:
+            ticket = uow.tickets.open_ticket(new, status=WAITING if live else OPEN)
+            return Escalation(ticket, created=True)
+        if existing.status == OPEN and live and transition(uow, existing.id, "ask_again", OPEN):
             # The inbox orders and times waiting chats by created_at, and so does the
             # claim-timeout watcher: the wait starts now; the first escalation's time is
             # kept in the audit row.
@@ -174,14 +176,9 @@ def escalate(uow: UnitOfWork, new: NewTicket, hours: OpeningHours,
             uow.audit.record("assistant", "handoff_asked_again", existing.conversation_id,
                              ticket=existing.id,
                              first_created=first_created.isoformat() if first_created else None)
-    with uow:
-        existing = uow.tickets.open_ticket_for(new.conversation_id)
-        if existing is not None:
-            return Escalation(existing, created=False,
-                              contact_email=uow.tickets.contact_email(existing.id))
-    with uow:
-        ticket = uow.tickets.open_ticket(new, status=WAITING if live else OPEN)
-    return Escalation(ticket, created=True)
+            uow.session.refresh(existing)  # the conditional UPDATEs bypass the loaded row
+        return Escalation(existing, created=False,
+                          contact_email=uow.tickets.contact_email(existing.id))
 
 
 def save_contact_email(uow: UnitOfWork, conversation_id: str, email: str) -> Optional[HandoffTicket]:
