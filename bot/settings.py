@@ -19,12 +19,15 @@ PROFILE_DEFAULTS = {
     "embedded": {
         "RASA_PROCESSES": "1",
         "REDIS_URL": "",
+        "TRUSTED_PROXIES": "",
     },
     "production": {
         "DATABASE_URL": "postgresql://postgres@127.0.0.1:5432/test",
         "TRACKER_STORE_URL": "postgresql://postgres@127.0.0.1:5432/test",
         "RASA_PROCESSES": "2",
         "REDIS_URL": "redis://127.0.0.1:6379/0",
+        # The production nginx (bot/ops/balancer.py) reaches the processes from loopback.
+        "TRUSTED_PROXIES": "127.0.0.1",
     },
 }
 
@@ -89,6 +92,10 @@ class Settings:
     # The agent inbox warns when more tickets than this are unclosed (waiting, in progress
     # or follow-up): a backlog, or a flood of escalations; 0: never.
     handoff_active_warning: int
+    # --- Network ---
+    # Proxies whose X-Real-IP header names the client (comma-separated addresses,
+    # bot/client_address.py); from anyone else the connection's peer counts.
+    trusted_proxies: tuple
 
 
 def _sqlite_url(name: str) -> str:
@@ -136,4 +143,7 @@ def settings(env: Optional[Mapping[str, str]] = None) -> Settings:
         handoff_claim_timeout_seconds=int(env.get("HANDOFF_CLAIM_TIMEOUT_SECONDS", "180")),
         handoff_rasa_url=env.get("HANDOFF_RASA_URL", ""),
         handoff_active_warning=int(env.get("HANDOFF_ACTIVE_WARNING", "100")),
+        trusted_proxies=tuple(
+            a.strip() for a in env.get("TRUSTED_PROXIES", defaults["TRUSTED_PROXIES"]).split(",") if a.strip()
+        ),
     )
