@@ -18,7 +18,7 @@ def test_account_not_active_then_no_escalates_with_a_ticket(assistant, customer)
 
     messages = customer.say("/deny")
     text = "\n".join(m.get("text", "") for m in messages)
-    assert "passed your conversation to our support team" in text, dump(messages)
+    assert "passed this conversation to our support team" in text, dump(messages)
 
     [ticket] = tickets_for(assistant, customer.sender)
     assert f"case {ticket.id}" in text
@@ -66,7 +66,7 @@ def test_unnamed_failure_asks_where_the_message_is_and_offers_the_eight(assistan
 def test_asking_for_a_human_at_any_point(assistant, customer):
     customer.say("hi")
     text = customer.say_text("can I talk to a real person please")
-    assert "passed your conversation to our support team" in text, text
+    assert "passed this conversation to our support team" in text, text
     [ticket] = tickets_for(assistant, customer.sender)
     assert ticket.reason == "customer_asked"
     text = customer.say_text("hello? a human please")
@@ -78,8 +78,8 @@ def test_two_misunderstood_messages_in_a_row_escalate(assistant, customer):
     first = customer.say_text("qwxz vbnm plok")
     assert "didn't understand" in first, first
     second = customer.say_text("zzkj hhhq wpow")
-    assert "bring in a person" in second, second
-    assert "passed your conversation" in second
+    assert "pass you to a person" in second, second
+    assert "passed this conversation" in second
     [ticket] = tickets_for(assistant, customer.sender)
     assert ticket.reason == "not_understood"
 
