@@ -30,6 +30,14 @@ def is_fortnox(values: Mapping[str, Optional[str]]) -> bool:
     return (values.get("accounting_system") or "").strip().lower() == FORTNOX
 
 
+def with_system_of_the_code(values: Mapping[str, Optional[str]]) -> Mapping[str, Optional[str]]:
+    """The values, with Fortnox as the system when none was named but the customer pasted
+    a Fortnox error code (the catalogue's codes are Fortnox's): their system is Fortnox."""
+    if values.get("accounting_system") or not values.get("error_code"):
+        return values
+    return {**values, "accounting_system": "Fortnox"}
+
+
 def value_phrases(
     language: str, values: Mapping[str, Optional[str]], catalogue: Catalogue
 ) -> Dict[str, str]:
@@ -71,6 +79,7 @@ def render_fix(
     config = config or settings()
     language = language if language in ("en", "sv") else DEFAULT_LANGUAGE
     error: ExportError = catalogue.get(intent)
+    values = with_system_of_the_code(values)
     phrases = all_phrases(language, values, catalogue, config)
     explanation = _sentence(error.explanation[language].format_map(phrases))
     if error.fortnox_note and is_fortnox(values):

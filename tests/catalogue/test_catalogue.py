@@ -77,6 +77,13 @@ def test_fortnox_facts_are_said_only_to_fortnox_customers(values):
     assert "Your your" not in license_fix and "subscription to" in license_fix
 
 
+def test_a_pasted_fortnox_code_means_fortnox_unless_another_system_was_named():
+    code = {"error_code": "2000663"}
+    assert "Fortnox requires the person" in render_fix("missing_voucher_permission", "en", code)
+    assert "Fortnox" not in render_fix("missing_voucher_permission", "en",
+                                       {**code, "accounting_system": "Visma"})
+
+
 def test_error_4_never_offers_a_way_round_its_own_rule():
     # Issue 13 item 2: "ask them to give you the right to post vouchers and reconnect yourself"
     # contradicted "whoever connects must be a system administrator".
