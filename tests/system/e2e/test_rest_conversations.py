@@ -67,11 +67,20 @@ def test_asking_for_a_human_at_any_point(assistant, customer):
     customer.say("hi")
     text = customer.say_text("can I talk to a real person please")
     assert "passed this conversation to our support team" in text, text
+    # Nobody is on duty here: one account of what happens next, then the e-mail question.
+    assert "Nobody from support can answer live right now: a person will answer" in text, text
+    assert "e-mail address" in text and "join this chat" not in text, text
     [ticket] = tickets_for(assistant, customer.sender)
     assert ticket.reason == "customer_asked"
     text = customer.say_text("hello? a human please")
     assert "already with our support team" in text, text
+    assert "a person will answer" in text and "as soon as one is free" not in text, text
     assert len(tickets_for(assistant, customer.sender)) == 1
+
+
+def test_the_greeting_is_the_banks_automated_assistant(assistant, customer):
+    text = customer.say_text("/greet")
+    assert text.startswith("Hi! I'm Nordea's automated assistant"), text
 
 
 def test_two_misunderstood_messages_in_a_row_escalate(assistant, customer):
