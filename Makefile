@@ -21,7 +21,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
 .PHONY: users migrate console-summaries bench-console trainer
-.PHONY: help setup train train-baseline run run-prod test test-fast shell eval bench lock nlu-data clean browser nginx lint
+.PHONY: help setup train train-baseline run run-prod test test-fast shell eval bench lock nlu-data clean browser nginx lint answers
 
 help:
 	@echo "make run    set up, train if needed, start the assistant on localhost"
@@ -29,6 +29,7 @@ help:
 	@echo "make test-fast  set up, lint, every test but tests/system, on every core (no model, browser or nginx; about 70 s here)"
 	@echo "make run-prod  the production profile (PostgreSQL, Redis, several Rasa processes, nginx)"
 	@echo "make train | shell | eval | bench | bench-console | nlu-data | lock | clean"
+	@echo "make answers  docs/answers.md: every answer as the customer reads it (fixes in every combination, every reply)"
 	@echo "make users ARGS='create NAME --role agent|trainer|admin' | migrate | console-summaries"
 	@echo "make trainer ARGS='inbox|accept ID|relabel ID INTENT|dismiss ID|add TEXT --intent X|retrain|models|rollback'"
 
@@ -66,6 +67,10 @@ nginx: $(NGINX)
 
 nlu-data: setup
 	$(PY) -m bot.catalogue.nlu_data
+
+# Reviewers read docs/answers.md, not YAML; a test fails when it is stale.
+answers: setup
+	$(PY) -m bot.ops.answers
 
 # $(call train_if_stale,CONFIG,NAME): trains models/NAME.tar.gz when its inputs changed
 # (config, domain, data, the model's code, the lock file: bot/trainer/project.py).

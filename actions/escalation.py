@@ -27,6 +27,7 @@ from actions.conversation import (
     recent_customer_messages,
     values_of,
 )
+from bot.catalogue.bank import support_contact
 from bot.catalogue.intents import FALLBACK_INTENT
 from bot.handoff import lifecycle
 from bot.handoff.hours import expected_answer, opening_hours
@@ -50,11 +51,21 @@ def escalation_reason(tracker: Tracker) -> str:
     return REASON_BY_INTENT.get(latest_intent(tracker), "other")
 
 
-def ask_for_email(config: Settings, language: str) -> List[Dict[Text, Any]]:
-    """Events that tell when to expect an answer and ask for an e-mail address."""
-    expected = expected_answer(opening_hours(config), dt.datetime.now(dt.timezone.utc), language)
+def when_a_person_answers(config: Settings, language: str) -> str:
+    """When to expect an answer, as words for the responses ("on Monday after 08:00")."""
+    return expected_answer(opening_hours(config), dt.datetime.now(dt.timezone.utc), language)
+
+
+def ask_for_email(expected: str) -> List[Dict[Text, Any]]:
+    """Events that keep when to expect an answer and ask for an e-mail address."""
     return [SlotSet("handoff_expected", expected), SlotSet("contact_email", None),
             SlotSet("requested_slot", None), FollowupAction("email_form")]
+
+
+def tell_escalation_failed(dispatcher: CollectingDispatcher, config: Settings, language: str) -> None:
+    """No case could be opened: say so, with support's own contact details."""
+    dispatcher.utter_message(response="utter_escalation_failed",
+                             support_contact=support_contact(config, language))
 
 
 class ActionEscalate(Action):
@@ -87,25 +98,30 @@ class ActionEscalate(Action):
         except SQLAlchemyError:
             # The customer must not be left in silence because a database is down.
             logger.exception("Could not open a handoff ticket for %s", tracker.sender_id)
-            dispatcher.utter_message(response="utter_escalation_failed")
+            tell_escalation_failed(dispatcher, config, new.language)
             return []
         ticket = escalation.ticket
         if not escalation.created:
-            dispatcher.utter_message(response="utter_already_escalated", ticket_id=ticket.id)
             events = [SlotSet("escalated", True)]
             if escalation.with_a_person:
                 # Someone has (or is about to take) the chat: stay quiet again.
+                dispatcher.utter_message(response="utter_already_escalated", ticket_id=ticket.id)
                 return events + [ConversationPaused()]
+            expected = when_a_person_answers(config, new.language)
+            dispatcher.utter_message(response="utter_already_escalated_follow_up",
+                                     ticket_id=ticket.id, handoff_expected=expected)
             if escalation.needs_contact_email:
-                return events + ask_for_email(config, language_of(tracker))
+                return events + ask_for_email(expected)
             return events
         events = [SlotSet("escalated", True), SlotSet("awaiting_feedback", False)]
         if escalation.with_a_person:
             # A person takes over in this chat: the assistant says nothing until then.
             dispatcher.utter_message(response="utter_handoff_waiting", ticket_id=ticket.id)
             return events + [ConversationPaused()]
-        dispatcher.utter_message(response="utter_escalated", ticket_id=ticket.id)
-        return events + ask_for_email(config, ticket.language)
+        expected = when_a_person_answers(config, ticket.language)
+        dispatcher.utter_message(response="utter_escalated", ticket_id=ticket.id,
+                                 handoff_expected=expected)
+        return events + ask_for_email(expected)
 
 
 class ActionHandleFallback(Action):

@@ -20,6 +20,8 @@ from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
+from actions.conversation import language_of
+from bot.catalogue.bank import support_contact
 from bot.handoff import lifecycle
 from bot.handoff.contact import find_email
 from bot.settings import settings
@@ -59,7 +61,9 @@ class ValidateEmailForm(FormValidationAction):
                                          tracker.sender_id, email)
         except SQLAlchemyError:
             logger.exception("Could not store the e-mail address of %s", tracker.sender_id)
-            dispatcher.utter_message(response="utter_escalation_failed")
+            dispatcher.utter_message(
+                response="utter_contact_email_not_saved",
+                support_contact=support_contact(settings(), language_of(tracker)))
             return {SLOT: None}
         # Not repeated in the message: what an utterance is given is stored unmasked.
         dispatcher.utter_message(response="utter_contact_email_saved")

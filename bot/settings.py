@@ -96,6 +96,17 @@ class Settings:
     # Proxies whose X-Real-IP header names the client (comma-separated addresses,
     # bot/client_address.py); from anyone else the connection's peer counts.
     trusted_proxies: tuple
+    # --- What customers read (defaults from the bank's help page, docs/export-failed-help.txt) ---
+    # The bank's name and the web site where its online service is: in the fixes, the
+    # greeting and the demo page.
+    bank_name: str
+    bank_site: str
+    # Support's contact details, given wherever the assistant sends a customer elsewhere
+    # (no case could be opened); empty phone or page: not mentioned.  The e-mail address is
+    # a placeholder until the bank's real one is set (the help page names none).
+    support_email: str
+    support_phone: str
+    support_page: str
 
 
 def _sqlite_url(name: str) -> str:
@@ -146,4 +157,9 @@ def settings(env: Optional[Mapping[str, str]] = None) -> Settings:
         trusted_proxies=tuple(
             a.strip() for a in env.get("TRUSTED_PROXIES", defaults["TRUSTED_PROXIES"]).split(",") if a.strip()
         ),
+        bank_name=env.get("BANK_NAME", "Nordea").strip() or "Nordea",
+        bank_site=env.get("BANK_SITE", "Nordea.se").strip() or "Nordea.se",
+        support_email=env.get("SUPPORT_EMAIL", "support@nordea.se").strip(),
+        support_phone=env.get("SUPPORT_PHONE", "").strip(),
+        support_page=env.get("SUPPORT_PAGE", "").strip(),
     )

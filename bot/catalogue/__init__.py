@@ -29,6 +29,8 @@ class ExportError:
     wordings: Dict[str, Tuple[str, ...]]
     explanation: Texts
     steps: Dict[str, Tuple[str, ...]]
+    # Added to the explanation only for a customer whose system is Fortnox; {} when none.
+    fortnox_note: Texts
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,8 @@ class Catalogue:
     values: Dict[str, Dict[str, Dict[str, str]]]
     unknown_signatures: Tuple[Pattern, ...]
     unknown_codes: Tuple[str, ...]
+    # placeholder -> language -> {"fortnox": "...", "other": "..."}
+    system_phrases: Dict[str, Dict[str, Dict[str, str]]]
 
     @property
     def intents(self) -> List[str]:
@@ -87,6 +91,8 @@ def parse_catalogue(raw: dict) -> Catalogue:
                     lang: tuple(steps)
                     for lang, steps in _per_language(entry["steps"], "steps", intent).items()
                 },
+                fortnox_note=(_per_language(entry["fortnox_note"], "fortnox_note", intent)
+                              if "fortnox_note" in entry else {}),
             )
         )
     unknown = raw.get("unknown_errors") or {}
@@ -95,6 +101,7 @@ def parse_catalogue(raw: dict) -> Catalogue:
         values=raw["values"],
         unknown_signatures=_compile(unknown.get("signatures") or []),
         unknown_codes=tuple(str(c) for c in unknown.get("codes") or ()),
+        system_phrases=raw.get("system_phrases") or {},
     )
 
 

@@ -172,23 +172,26 @@ def _zone(name: str) -> dt.tzinfo:
 def expected_answer(hours: OpeningHours, now: dt.datetime, language: str) -> str:
     """When the customer can expect a person to answer, as words for a response.
 
-    Open now: "today, before 17:00"; closed: "on Monday after 08:00" (or "tomorrow").
+    Open now: "today, before 17:00" ("i dag, före kl. 17.00"); closed: "on Monday after
+    08:00" (or "tomorrow").
     """
     sv = language == "sv"
+    # Swedish writes times with a point ("kl. 17.00") and "i dag" in two words.
+    clock = "%H.%M" if sv else "%H:%M"
     local_now = now.astimezone(hours.zone)
     if hours.is_open(now):
         closes = hours.closing(now)
         if closes is None:
             return "så snart någon är ledig" if sv else "as soon as someone is free"
-        return (f"idag, före kl. {closes:%H:%M}" if sv else f"today, before {closes:%H:%M}")
+        return f"i dag, före kl. {closes:{clock}}" if sv else f"today, before {closes:{clock}}"
     opens = hours.next_opening(now)
     if opens is None:
         return "så snart vi kan" if sv else "as soon as we can"
     local = opens.astimezone(hours.zone)
     days = (local.date() - local_now.date()).days
     if days == 0:
-        return f"idag efter kl. {local:%H:%M}" if sv else f"today after {local:%H:%M}"
+        return f"i dag efter kl. {local:{clock}}" if sv else f"today after {local:{clock}}"
     if days == 1:
-        return f"i morgon efter kl. {local:%H:%M}" if sv else f"tomorrow after {local:%H:%M}"
+        return f"i morgon efter kl. {local:{clock}}" if sv else f"tomorrow after {local:{clock}}"
     name = DAY_NAMES["sv" if sv else "en"][local.weekday()]
-    return f"på {name} efter kl. {local:%H:%M}" if sv else f"on {name} after {local:%H:%M}"
+    return f"på {name} efter kl. {local:{clock}}" if sv else f"on {name} after {local:{clock}}"

@@ -19,7 +19,8 @@ import logging
 import sys
 from typing import Optional
 
-from flask import Flask, abort, jsonify, send_from_directory
+from flask import Flask, Response, abort, jsonify, send_from_directory
+from markupsafe import escape
 
 from bot.console import shared
 from bot.console.agent_views import init_agent_inbox
@@ -33,6 +34,15 @@ from bot.settings import PROJECT_ROOT, Settings, settings
 WEB_ROOT = PROJECT_ROOT / "web"
 # Served by the console itself (with its own route and headers), not as a web/ file.
 _CONSOLE_STATIC = "console/"
+DEMO_PAGE = "demo/index.html"
+
+
+def demo_page_html(config: Settings) -> str:
+    """The demo bank page, branded with the bank's name (BANK_NAME), as the fixes and the
+    greeting name it; the name is escaped like any text put into HTML."""
+    name = str(escape(config.bank_name))
+    page = (WEB_ROOT / DEMO_PAGE).read_text(encoding="utf-8")
+    return page.replace("{{BANK_NAME}}", name).replace("{{BANK_INITIAL}}", name[:1])
 
 
 def create_app(config: Optional[Settings] = None, databases: Optional[Databases] = None) -> Flask:
@@ -50,12 +60,14 @@ def create_app(config: Optional[Settings] = None, databases: Optional[Databases]
 
     @app.get("/")
     def demo_page():
-        return send_from_directory(WEB_ROOT / "demo", "index.html")
+        return Response(demo_page_html(config), mimetype="text/html")
 
     @app.get("/<path:filename>")
     def web_file(filename: str):
         if filename.startswith(_CONSOLE_STATIC):
             abort(404)
+        if filename == DEMO_PAGE:
+            return demo_page()
         return send_from_directory(WEB_ROOT, filename)
 
     # The live-handoff inbox first: a wrong HANDOFF_HOURS stops the start before migrating.

@@ -19,7 +19,7 @@ POLITE = {
         "en": "That message is too long for me (more than {limit} characters). Please paste "
               "just the error message from the top of the transaction details.",
         "sv": "Det meddelandet är för långt för mig (mer än {limit} tecken). Klistra in bara "
-              "felmeddelandet från toppen av transaktionsdetaljerna.",
+              "felmeddelandet som står högst upp i transaktionsdetaljerna.",
     },
     "too_fast": {
         "en": "You are sending messages faster than I can read them. Please wait a minute "

@@ -118,7 +118,8 @@ def test_a_second_escalation_reuses_the_open_ticket(tickets):
     run(ActionEscalate(), tracker)
     _, messages = run(ActionEscalate(), tracker)
     assert len(tickets.tickets_for("conv-twice")) == 1
-    assert messages[0]["response"] == "utter_already_escalated"
+    # No agent on duty in this test: the case waits for follow-up.
+    assert messages[0]["response"] == "utter_already_escalated_follow_up"
 
 
 def test_escalation_with_the_database_down_still_answers(monkeypatch):
@@ -157,3 +158,18 @@ def test_a_blank_message_is_pointed_out_and_not_counted(blank):
     tracker = make_tracker([("blorp", "nlu_fallback"), (blank, "nlu_fallback"), ("zz", "nlu_fallback")])
     events, _ = run(ActionHandleFallback(), tracker)
     assert events == [FollowupAction("action_escalate")]
+
+
+@pytest.mark.parametrize("language,expected", [
+    ("en", "Hi! I'm Exempelbanken's automated assistant"),
+    ("sv", "Hej! Jag är Exempelbankens automatiska assistent"),
+])
+def test_the_greeting_says_it_is_the_banks_automated_assistant(monkeypatch, language, expected):
+    from actions.greeting import ActionGreet
+    from bot.handoff.responses import render
+
+    monkeypatch.setenv("BANK_NAME", "Exempelbanken")
+    _, messages = run(ActionGreet(), make_tracker([("hej", "greet")], slots={"language": language}))
+    [message] = messages
+    text = render(message["response"], language, **message)
+    assert text.startswith(expected) and "Nordea" not in text

@@ -83,7 +83,7 @@ def test_asking_again_off_duty_asks_for_the_address_until_there_is_one(tickets):
     assert FollowupAction("email_form") in events
     tickets.save_contact_email("conv-again-2", "a@b.se")
     events, messages = run(ActionEscalate(), tracker)
-    assert messages[0]["response"] == "utter_already_escalated"
+    assert messages[0]["response"] == "utter_already_escalated_follow_up"
     assert FollowupAction("email_form") not in events
 
 

@@ -45,13 +45,14 @@ def test_codes_belong_to_one_error_only():
     assert not set(codes) & set(CATALOGUE.unknown_codes)
 
 
-# The facts of each fix on the help page that the catalogue must keep.
+# The facts of each fix on the help page that the catalogue must keep (to a Fortnox
+# customer: the page's facts are Fortnox's).
 HELP_PAGE_FACTS = {
     "invalid_refresh_token": ["Nordea.se", "Accounting settings", "Disconnect accounting system"],
     "voucher_series_not_manual": ["manual posting", "financial year"],
     "account_not_active": ["active", "year"],
     "missing_voucher_permission": ["system administrator", "permission"],
-    "no_active_license": ["licence", "subscription"],
+    "no_active_license": ["license", "subscription", "Fortnox requires an active integration license"],
     "invalid_characters": ["/ ( % &", "comment", "participant list"],
     "receipt_not_connected": ["Upload", "Advanced accounting", "Mark as exported"],
     "period_closed": ["Accounting & Export", "Advanced", "new accounting date"],
@@ -60,9 +61,41 @@ HELP_PAGE_FACTS = {
 
 @pytest.mark.parametrize("intent,facts", HELP_PAGE_FACTS.items())
 def test_english_fix_keeps_the_help_pages_facts(intent, facts):
-    text = render_fix(intent, "en", {})
+    text = render_fix(intent, "en", {"accounting_system": "Fortnox"})
     for fact in facts:
         assert fact in text, f"{intent}: {fact!r} missing"
+
+
+@pytest.mark.parametrize("values", [{}, {"accounting_system": "Visma"}], ids=["none", "visma"])
+def test_fortnox_facts_are_said_only_to_fortnox_customers(values):
+    # Issue 13 items 1-3: "Your Visma subscription ... Fortnox requires one".
+    for error in CATALOGUE.errors:
+        for language in LANGUAGES:
+            text = render_fix(error.intent, language, values)
+            assert "Fortnox" not in text, text
+    license_fix = render_fix("no_active_license", "en", values)
+    assert "Your your" not in license_fix and "subscription to" in license_fix
+
+
+def test_a_pasted_fortnox_code_means_fortnox_unless_another_system_was_named():
+    code = {"error_code": "2000663"}
+    assert "Fortnox requires the person" in render_fix("missing_voucher_permission", "en", code)
+    assert "Fortnox" not in render_fix("missing_voucher_permission", "en",
+                                       {**code, "accounting_system": "Visma"})
+
+
+def test_error_4_never_offers_a_way_round_its_own_rule():
+    # Issue 13 item 2: "ask them to give you the right to post vouchers and reconnect yourself"
+    # contradicted "whoever connects must be a system administrator".
+    text = render_fix("missing_voucher_permission", "en", {"accounting_system": "Fortnox"})
+    assert "right to post vouchers and reconnect" not in text
+    assert "ask to be made a system administrator in Fortnox first" in text
+
+
+def test_the_receipt_step_uploads_the_receipt_not_the_file_id():
+    # Issue 13 item 7: the FileId is the accounting system's id, not the customer's file.
+    text = render_fix("receipt_not_connected", "en", {"file_id": "4711"})
+    assert "1. Upload the receipt manually" in text and "instead of exporting it again" in text
 
 
 def test_help_page_is_where_the_catalogue_says():

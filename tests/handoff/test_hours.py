@@ -48,12 +48,13 @@ def test_unreadable_hours_are_refused(text):
 
 @pytest.mark.parametrize("moment,language,expected", [
     (at(0, 10), "en", "today, before 17:00"),
-    (at(0, 10), "sv", "idag, före kl. 17:00"),
+    (at(0, 10), "sv", "i dag, före kl. 17.00"),
+    (at(0, 6), "sv", "i dag efter kl. 08.00"),
     (at(0, 6), "en", "today after 08:00"),
     (at(0, 18), "en", "tomorrow after 08:00"),
-    (at(0, 18), "sv", "i morgon efter kl. 08:00"),
+    (at(0, 18), "sv", "i morgon efter kl. 08.00"),
     (at(4, 18), "en", "on Monday after 08:00"),
-    (at(5, 9), "sv", "på måndag efter kl. 08:00"),
+    (at(5, 9), "sv", "på måndag efter kl. 08.00"),
 ])
 def test_when_to_expect_an_answer(moment, language, expected):
     assert expected_answer(WEEKDAYS, moment, language) == expected

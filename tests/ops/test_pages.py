@@ -12,8 +12,6 @@ def client(console):
 
 
 @pytest.mark.parametrize("url,path", [
-    ("/", "demo/index.html"),
-    ("/demo/index.html", "demo/index.html"),
     ("/demo/demo.css", "demo/demo.css"),
     ("/widget/export-help-chat.js", "widget/export-help-chat.js"),
     ("/widget/export-help-chat.css", "widget/export-help-chat.css"),
@@ -23,6 +21,22 @@ def test_static_files(client, url, path):
     response = client.get(url)
     assert response.status_code == 200
     assert response.data == (WEB_ROOT / path).read_bytes()
+
+
+@pytest.mark.parametrize("url", ["/", "/demo/index.html"])
+def test_the_demo_page_carries_the_banks_name(client, url):
+    page = client.get(url).get_data(as_text=True)
+    assert "<title>Card transactions – Nordea Business (demo)</title>" in page
+    assert "{{" not in page and "Northbank" not in page
+
+
+def test_another_banks_name_is_escaped_on_the_demo_page():
+    from bot.ops.pages import demo_page_html
+    from bot.settings import settings
+
+    page = demo_page_html(settings({"BANK_NAME": 'Exempel & <Bank>"'}))
+    assert "Exempel &amp; &lt;Bank&gt;&#34; Business" in page and "Nordea" not in page
+    assert '<span class="logo" aria-hidden="true">E</span>' in page
 
 
 def test_content_types(client):

@@ -120,7 +120,7 @@ class Chat:
         return message
 
     def wait_for_greeting(self) -> None:
-        self.wait_for_bot("I help when transactions show")
+        self.wait_for_bot("automated assistant for transactions")
 
     def focused(self) -> str:
         """What has the keyboard focus, described (inside the widget's shadow root too)."""

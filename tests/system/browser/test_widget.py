@@ -30,7 +30,7 @@ def test_fix_comes_as_a_numbered_list_and_no_escalates(chat: Chat):
     chat.wait_for_bot("Did that fix it?")
 
     chat.page.get_by_role("button", name="No, still failing").click()
-    chat.wait_for_bot("passed your conversation to our support team")
+    chat.wait_for_bot("passed this conversation to our support team")
     # The quick replies were used: they cannot be pressed again.
     expect(chat.page.get_by_role("button", name="No, still failing")).to_be_disabled()
     expect(chat.page.get_by_role("button", name="Yes, it works")).to_be_disabled()
@@ -42,21 +42,21 @@ def test_reload_and_a_second_tab_show_the_same_conversation(chat: Chat):
     chat.send("Account 1930 is not active")
     chat.wait_for_bot("Did that fix it?")
     chat.page.get_by_role("button", name="No, still failing").click()
-    chat.wait_for_bot("passed your conversation")
+    chat.wait_for_bot("passed this conversation")
     before = chat.log_texts()
 
     chat.page.reload()
     # The chat was open: it still is, with the whole conversation.
     expect(chat.panel).to_be_visible()
     expect(chat.log.locator("ol > li").filter(has_text="1930").first).to_be_visible()
-    chat.wait_for_bot("passed your conversation")
+    chat.wait_for_bot("passed this conversation")
     expect(chat.user_messages().filter(has_text="No, still failing")).to_have_count(1)
     assert chat.log_texts() == before
 
     # A second tab of the same browser: same conversation, and what either tab says
     # shows up in both, once.
     second = chat.another_tab().goto().open()
-    second.wait_for_bot("passed your conversation")
+    second.wait_for_bot("passed this conversation")
     assert second.log_texts() == before
     second.send("Thank you!")
     for tab in (second, chat):

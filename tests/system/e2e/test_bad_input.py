@@ -44,7 +44,7 @@ def test_odd_messages_get_a_clear_answer(assistant, customer, message, answer):
 def test_blank_messages_do_not_push_a_customer_to_a_human(assistant, customer):
     for _ in range(3):
         assert "arrived empty" in customer.say_text("")
-    assert "passed your conversation" not in customer.say_text("   ")
+    assert "passed this conversation" not in customer.say_text("   ")
 
 
 def test_a_long_paste_is_read_from_its_beginning_and_stored_whole(assistant, customer):

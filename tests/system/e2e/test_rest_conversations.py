@@ -12,13 +12,13 @@ def tickets_for(assistant, sender):
 def test_account_not_active_then_no_escalates_with_a_ticket(assistant, customer):
     messages = customer.say("it says account 1930 is not active??")
     text = "\n".join(m.get("text", "") for m in messages)
-    assert "Find account 1930 and make it active" in text, dump(messages)
+    assert "Find account 1930, make it active" in text, dump(messages)
     assert "\n1. " in text and "\n2. " in text
     assert [b["payload"] for b in buttons_of(messages)] == ["/affirm", "/deny"]
 
     messages = customer.say("/deny")
     text = "\n".join(m.get("text", "") for m in messages)
-    assert "passed your conversation to our support team" in text, dump(messages)
+    assert "passed this conversation to our support team" in text, dump(messages)
 
     [ticket] = tickets_for(assistant, customer.sender)
     assert f"case {ticket.id}" in text
@@ -66,20 +66,29 @@ def test_unnamed_failure_asks_where_the_message_is_and_offers_the_eight(assistan
 def test_asking_for_a_human_at_any_point(assistant, customer):
     customer.say("hi")
     text = customer.say_text("can I talk to a real person please")
-    assert "passed your conversation to our support team" in text, text
+    assert "passed this conversation to our support team" in text, text
+    # Nobody is on duty here: one account of what happens next, then the e-mail question.
+    assert "Nobody from support can answer live right now: a person will answer" in text, text
+    assert "e-mail address" in text and "join this chat" not in text, text
     [ticket] = tickets_for(assistant, customer.sender)
     assert ticket.reason == "customer_asked"
     text = customer.say_text("hello? a human please")
     assert "already with our support team" in text, text
+    assert "a person will answer" in text and "as soon as one is free" not in text, text
     assert len(tickets_for(assistant, customer.sender)) == 1
+
+
+def test_the_greeting_is_the_banks_automated_assistant(assistant, customer):
+    text = customer.say_text("/greet")
+    assert text.startswith("Hi! I'm Nordea's automated assistant"), text
 
 
 def test_two_misunderstood_messages_in_a_row_escalate(assistant, customer):
     first = customer.say_text("qwxz vbnm plok")
     assert "didn't understand" in first, first
     second = customer.say_text("zzkj hhhq wpow")
-    assert "bring in a person" in second, second
-    assert "passed your conversation" in second
+    assert "pass you to a person" in second, second
+    assert "passed this conversation" in second
     [ticket] = tickets_for(assistant, customer.sender)
     assert ticket.reason == "not_understood"
 

@@ -25,7 +25,7 @@ async def test_conversation_survives_a_reconnect_with_the_same_session(rasa_url)
     await second.connect()
     await second.say("/deny")
     messages = await second.read_until("support team")
-    assert "passed your conversation" in messages[-1]["text"]
+    assert "passed this conversation" in messages[-1]["text"]
     await second.client.disconnect()
 
 

@@ -65,7 +65,7 @@ async def test_claim_talk_both_ways_reconnect_hand_back_and_resolve(live, on_dut
     customer = await SocketCustomer(live.rasa_url, language="en").connect()
     conversation = customer.session_id
     messages = await escalate(customer, "join this chat")
-    assert "passed your conversation to our support team" in messages[-1]["text"]
+    assert "passed this conversation to our support team" in messages[-1]["text"]
     escalated_at = time.monotonic()
     # The widget learns at once that the chat waits for a person (its header says so).
     statuses = await wait_for(lambda: customer.statuses, timeout=2, every=0.1)
@@ -217,14 +217,18 @@ async def test_off_duty_the_customer_is_told_when_and_asked_for_an_email(live, o
     customer = await SocketCustomer(live.rasa_url, language="en").connect()
     messages = await escalate(customer, "e-mail address")
     texts = [m.get("text", "") for m in messages]
-    assert any("passed your conversation" in t for t in texts)
-    assert "you can expect an answer as soon as someone is free" in texts[-1]
+    assert any("passed this conversation" in t for t in texts)
+    assert "a person will answer as soon as someone is free" in texts[-2]
+    assert "e-mail address" in texts[-1]
     conversation = customer.session_id
     entry = await wait_for(lambda: waiting_entry(anna, conversation, "open"), timeout=2, every=0.1)
     assert entry and entry["contact_email"] is None
 
     await customer.say("it's anna@firma")
-    await customer.read_until("write it again")
+    again = [m.get("text", "") for m in await customer.read_until("write your e-mail address")]
+    # Only what was wrong and the question: the whole account is not repeated.
+    assert any("doesn't look like a whole e-mail address" in t for t in again), again
+    assert not any("passed this conversation" in t or "will answer" in t for t in again), again
     await customer.say("sure: Anna.Svensson@Firma.se")
     await customer.read_until("We'll write to that address")
     entry = await wait_for(lambda: (waiting_entry(anna, conversation, "open") or {}).get("contact_email"))

@@ -23,7 +23,7 @@ def test_a_conversation_spread_over_both_processes_stays_whole(production, base_
     sender = f"prod-{uuid.uuid4().hex}"
     # least_conn spreads consecutive requests; the tracker in PostgreSQL carries the state.
     assert "account 1930" in say(base_url, sender, "Account 1930 is not active")
-    assert "passed your conversation" in say(base_url, sender, "no it still fails")
+    assert "passed this conversation" in say(base_url, sender, "no it still fails")
     assert postgres.count("SELECT count(*) FROM handoff_tickets WHERE conversation_id = :c",
                           c=sender) == 1
     assert postgres.count("SELECT count(*) FROM events WHERE sender_id = :c "
