@@ -7,6 +7,9 @@
   must be long and random, a socket may only write into the conversation it asked for,
   and the same length and rate checks apply.
 
+Both count a message against the address of its sender: the connection's peer, or the
+X-Real-IP header only when the peer is one of TRUSTED_PROXIES (bot/client_address.py).
+
 Live handoff (bot/handoff/): an agent's message is a bot event with ``agent`` in its
 metadata, appended through Rasa's HTTP API; ``HandoffSocketIOOutput`` sends it to the
 widget as a ``bot_uttered`` with ``agent: {name}`` so the widget shows it as from a
@@ -33,6 +36,7 @@ from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
 from sanic import Blueprint, response
 from sanic.request import Request
 
+from bot.client_address import client_address
 from bot.runtime.socket_manager import client_manager
 from bot.runtime.inbound import (
     is_too_long,
@@ -42,7 +46,7 @@ from bot.runtime.inbound import (
     request_problem,
     sender_problem,
 )
-from bot.runtime.rate_limit import RateLimiter, client_address
+from bot.runtime.rate_limit import RateLimiter
 from bot.settings import Settings, settings
 
 logger = logging.getLogger(__name__)
@@ -55,6 +59,11 @@ class _Guard:
     def __init__(self, config: Optional[Settings] = None) -> None:
         self.config = config or settings()
         self.limiter = RateLimiter(self.config.redis_url)
+
+    def address(self, peer: Optional[str], real_ip: Optional[str]) -> str:
+        """The customer's address for the limits: the proxy's X-Real-IP only when the
+        peer is a proxy of TRUSTED_PROXIES (issue 14, item 7), never any loopback peer."""
+        return client_address(peer, real_ip, self.config.trusted_proxies)
 
     def refusal(
         self, sender: str, text: str, address: Optional[str]
@@ -93,7 +102,7 @@ class GuardedRestInput(RestInput):
             if problem:
                 return response.json({"error": problem}, status=400)
             sender, text = body["sender"], body["message"]
-            address = client_address(request.ip, request.headers.get("x-real-ip"))
+            address = guard.address(request.ip, request.headers.get("x-real-ip"))
             refusal = guard.refusal(sender, text, address)
             if refusal:
                 status, answer = refusal
@@ -251,7 +260,7 @@ class GuardedSocketIOInput(SocketIOInput):
             if message_problem(text) or metadata_problem(metadata):
                 return
             environ = sio.get_environ(sid) or {}
-            address = client_address(environ.get("REMOTE_ADDR"), environ.get("HTTP_X_REAL_IP"))
+            address = guard.address(environ.get("REMOTE_ADDR"), environ.get("HTTP_X_REAL_IP"))
             refusal = guard.refusal(sender, text, address)
             if refusal:
                 await output.send_text_message(sender, refusal[1])
