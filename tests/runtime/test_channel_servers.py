@@ -7,6 +7,7 @@ import contextlib
 import uuid
 
 import aiohttp
+import pytest
 import socketio
 from sanic import Sanic
 
@@ -59,11 +60,51 @@ async def post(http, base, body, headers=None):
         return response.status, await response.json(content_type=None)
 
 
+# -- item 6: a page elsewhere cannot talk to the assistant in its visitors' name
+
+async def test_the_webhook_takes_only_json_sent_as_json(monkeypatch):
+    async with channels(monkeypatch) as (base, received), aiohttp.ClientSession() as http:
+        body = '{"sender": "%s", "message": "hi"}' % sender()
+        for content_type in ("text/plain", "application/x-www-form-urlencoded", "multipart/form-data", None):
+            status, answer = await post(http, base, body, {"Content-Type": content_type} if content_type else {})
+            assert status == 415 and "application/json" in answer["error"], content_type
+        assert received == []
+        status, answer = await post(http, base, body, {"Content-Type": "application/json; charset=utf-8"})
+        assert status == 200 and answer[0]["text"] == "ok" and len(received) == 1
+
+
 async def connect(base, origin=None, headers=None):
     client = socketio.AsyncClient(reconnection=False)
     await client.connect(base, headers={**({"Origin": origin} if origin else {}), **(headers or {})},
                          socketio_path="socket.io", wait_timeout=5)
     return client
+
+
+async def refused(base, origin) -> bool:
+    """Whether the server refused the connection (not merely did not answer in time)."""
+    client = socketio.AsyncClient(reconnection=False)
+    errors = []
+    client.on("connect_error", lambda data: errors.append(data))
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        await client.connect(base, headers={"Origin": origin}, socketio_path="socket.io", wait_timeout=1)
+    return bool(errors)
+
+
+async def test_socketio_refuses_pages_that_are_not_allowed(monkeypatch):
+    async with channels(monkeypatch) as (base, _):
+        for foreign in (FOREIGN, "http://localhost:9999", "null", PAGE + ".evil.example"):
+            assert await refused(base, foreign), foreign
+        for allowed in (PAGE, "http://127.0.0.1:8080", None):  # the demo page; not a browser
+            client = await connect(base, allowed)
+            assert client.connected
+            await client.disconnect()
+
+
+async def test_socketio_allows_the_pages_the_bank_sets(monkeypatch):
+    async with channels(monkeypatch, ALLOWED_ORIGINS="https://bank.example, https://www.bank.example/") as (base, _):
+        client = await connect(base, "https://www.bank.example")
+        await client.disconnect()
+        assert await refused(base, PAGE)
 
 
 # -- item 7: X-Real-IP names the client only when a trusted proxy sends it
