@@ -90,12 +90,14 @@ _INVISIBLE = frozenset("\u00ad\u180e\u200b\u200c\u200d\u200e\u200f\u2060\u2061\u
 _SPELLED = r"\s*[(\[{]\s*(?P<word>at|snabel-?a|dot|punkt)\s*[)\]}]\s*"
 _SPECIAL = re.compile(_SPELLED + r"|(?P<other>[^\x00-\x7f])", re.IGNORECASE)
 _SPELLED_HINT = re.compile(_SPELLED, re.IGNORECASE)
+_INVISIBLE_CHARS = re.compile("[" + "".join(sorted(_INVISIBLE)) + "]")
 
 
 def _view(text: str) -> Tuple[str, Optional[List[int]], Optional[List[int]]]:
     """(normalised text, where each of its characters starts and ends in ``text``);
     None, None when the text is its own view (plain ASCII, nothing spelled out)."""
-    if text.isascii() and not _SPELLED_HINT.search(text):
+    if not _SPELLED_HINT.search(text) and (text.isascii() or (
+            unicodedata.is_normalized("NFKC", text) and not _INVISIBLE_CHARS.search(text))):
         return text, None, None
     parts: List[str] = []
     starts: List[int] = []
@@ -137,11 +139,15 @@ def _regex_finder(pattern: re.Pattern, decide: Callable[[re.Match], Optional[str
 _GROUP = re.compile(r"[A-Za-z0-9]+")
 
 
-def _window_finder(run: re.Pattern, check: Callable[[List[str]], Optional[str]], most_groups: int) -> Finder:
+def _window_finder(run: re.Pattern, check: Callable[[List[str]], Optional[str]], most_groups: int,
+                   shortest: int) -> Finder:
     """Every window of consecutive groups in each run, from each group on: the longest
-    one ``check`` gives a label to is masked, and the search goes on after it."""
+    one ``check`` gives a label to is masked, and the search goes on after it.  Runs of
+    fewer than ``shortest`` letters and digits (most numbers) are not looked into."""
     def find(work: str) -> Iterator[Span]:
         for match in run.finditer(work):
+            if len(match.group(0)) < shortest or sum(c.isalnum() for c in match.group(0)) < shortest:
+                continue
             groups = [(g.start(), g.end()) for g in _GROUP.finditer(work, match.start(), match.end())]
             first = 0
             while first < len(groups):
@@ -300,8 +306,8 @@ def _mask_phone_national(match: re.Match) -> Optional[str]:
 # ones before it found blanked out.
 _FINDERS: List[Finder] = [
     _regex_finder(_EMAIL, _mask_email),
-    _window_finder(_IBAN_RUN, _iban_window, most_groups=10),
-    _window_finder(_CARD_RUN, _card_window, most_groups=5),
+    _window_finder(_IBAN_RUN, _iban_window, most_groups=10, shortest=15),
+    _window_finder(_CARD_RUN, _card_window, most_groups=5, shortest=13),
     _regex_finder(_PHONE_INTERNATIONAL, _mask_phone_international),
     # Before personnummer: a Nordea personkonto is clearing 3300 + a personnummer.
     _regex_finder(_BANK_ACCOUNT, _mask_bank_account),
