@@ -107,6 +107,11 @@ class Settings:
     support_email: str
     support_phone: str
     support_page: str
+    # Web pages (scheme://host:port, comma-separated) whose scripts may talk to the Rasa
+    # server: its CORS answers and the socket.io channel's origin check (issue 14, item 6).
+    # Default: the demo page as the launcher serves it (localhost and 127.0.0.1 on
+    # PAGES_PORT); a bank sets the pages the widget is embedded in.
+    allowed_origins: tuple
 
 
 def _sqlite_url(name: str) -> str:
@@ -124,13 +129,15 @@ def settings(env: Optional[Mapping[str, str]] = None) -> Settings:
         "TRACKER_STORE_URL": _sqlite_url("tracker.db"),
         **PROFILE_DEFAULTS[profile],
     }
+    pages_port = int(env.get("PAGES_PORT", "8080"))
+    own_pages = f"http://localhost:{pages_port},http://127.0.0.1:{pages_port}"
     return Settings(
         profile=profile,
         database_url=env.get("DATABASE_URL", defaults["DATABASE_URL"]),
         tracker_store_url=env.get("TRACKER_STORE_URL", defaults["TRACKER_STORE_URL"]),
         rasa_port=int(env.get("RASA_PORT", "5005")),
         action_port=int(env.get("ACTION_PORT", "5055")),
-        pages_port=int(env.get("PAGES_PORT", "8080")),
+        pages_port=pages_port,
         max_misunderstood=int(env.get("MAX_MISUNDERSTOOD", "2")),
         ticket_recent_messages=int(env.get("TICKET_RECENT_MESSAGES", "5")),
         redis_url=env.get("REDIS_URL", defaults["REDIS_URL"]),
@@ -162,4 +169,7 @@ def settings(env: Optional[Mapping[str, str]] = None) -> Settings:
         support_email=env.get("SUPPORT_EMAIL", "support@nordea.se").strip(),
         support_phone=env.get("SUPPORT_PHONE", "").strip(),
         support_page=env.get("SUPPORT_PAGE", "").strip(),
+        allowed_origins=tuple(
+            o.strip().rstrip("/") for o in env.get("ALLOWED_ORIGINS", own_pages).split(",") if o.strip()
+        ),
     )

@@ -13,12 +13,15 @@ from bot.privacy import (
     CARD,
     EMAIL,
     IBAN,
+    ORGANISATION_NUMBER,
     PERSONNUMMER,
     PHONE,
     iban_valid,
     luhn_valid,
     mask_event,
     mask_text,
+    mask_value,
+    personal_number_problem,
 )
 from bot.storage.unit_of_work import UnitOfWork
 from tests.support.trackers import make_tracker
@@ -71,6 +74,31 @@ MASKED = [
     ("kontor 08-123 456 78", "08-123 456 78", PHONE),
     ("Göteborg 031-12 34 56", "031-12 34 56", PHONE),
     ("London +44 20 7946 0958", "+44 20 7946 0958", PHONE),
+    # what the outside probe got through (issue 14, item 3): a word after an IBAN, other
+    # separators, a spaced dash, fullwidth digits, invisible characters, spelled "@"
+    ("My IBAN is SE4550000000058398257466 thanks", "SE4550000000058398257466", IBAN),
+    ("IBAN SE45 5000 0000 0583 9825 7466 tack", "SE45 5000 0000 0583 9825 7466", IBAN),
+    ("iban SE45\u00a05000\u00a00000\u00a00583\u00a09825\u00a07466", "SE45\u00a05000\u00a00000\u00a00583\u00a09825\u00a07466",
+     IBAN),
+    ("card 4111.1111.1111.1111 ok", "4111.1111.1111.1111", CARD),
+    ("kort 4111/1111/1111/1111", "4111/1111/1111/1111", CARD),
+    ("kort 4111 - 1111 - 1111 - 1111", "4111 - 1111 - 1111 - 1111", CARD),
+    ("ref 12 4111 1111 1111 1111", "4111 1111 1111 1111", CARD),
+    ("pnr 19121212 - 1212", "19121212 - 1212", PERSONNUMMER),
+    ("pnr 121212 -1212", "121212 -1212", PERSONNUMMER),
+    ("card \uff14\uff11\uff11\uff11 \uff11\uff11\uff11\uff11 \uff11\uff11\uff11\uff11 \uff11\uff11\uff11\uff11",
+     "\uff14\uff11\uff11\uff11 \uff11\uff11\uff11\uff11 \uff11\uff11\uff11\uff11 \uff11\uff11\uff11\uff11", CARD),
+    ("pnr \uff11\uff19\uff18\uff11\uff11\uff12\uff11\uff18-\uff19\uff18\uff17\uff16",
+     "\uff11\uff19\uff18\uff11\uff11\uff12\uff11\uff18-\uff19\uff18\uff17\uff16", PERSONNUMMER),
+    ("card 4111\u200b1111\u200b1111\u200b1111.", "4111\u200b1111\u200b1111\u200b1111", CARD),
+    ("pnr 1981\u200d1218-98\u00ad76", "1981\u200d1218-98\u00ad76", PERSONNUMMER),
+    ("IBAN SE45\ufeff5000000000583982\u20607466", "SE45\ufeff5000000000583982\u20607466", IBAN),
+    ("mail anna (at) example.com", "anna (at) example.com", EMAIL),
+    ("anna.svensson[at]example[dot]com", "anna.svensson[at]example[dot]com", EMAIL),
+    ("bo{at}foretag (punkt) se", "bo{at}foretag (punkt) se", EMAIL),
+    ("anna\uff20example.com", "anna\uff20example.com", EMAIL),
+    # organisation numbers (stdnum's check; a sole trader's is a personnummer)
+    ("org nr 556036-0793", "556036-0793", ORGANISATION_NUMBER),
 ]
 
 # Messages whose every character must survive: the values the assistant works with.
@@ -116,6 +144,16 @@ KEPT = [
     "on 01/02/2024 at 12:30",
     "12:00:00",
     "2024-03-12 08:15 −3 450,00 SEK",
+    # the wider separators and the windows keep bookkeeping values too
+    "Fortnox error 2000588 on account 1930",
+    "konto 1930 fel 2000588 serie B",
+    "accounts 1930/1940/2010/3000",
+    "period 2024/12/31 and 31.12.2024",
+    "amount 1.234.567,00 kr",
+    "voucher A 12 on 2024-12-31 (at) 12:00",
+    "Kontot \uff11\uff19\uff13\uff10 är inte aktivt",
+    "FileId\u200b 3f2504e0-4f89-11d3-9a0c-0305e82c3301",
+    "SE45 is a country and two digits",
 ]
 
 
@@ -215,6 +253,15 @@ def test_user_events_are_masked_everywhere_the_text_is():
     assert "anna@example.com" in event["text"], "the original is left alone"
 
 
+def test_metadata_keys_are_masked_too_and_none_is_lost():
+    metadata = {"anna@example.com": "x", "bo@example.com": {"070-123 45 67": 1}, "[e-mail]": 3, "account": "1930"}
+    assert mask_value(metadata) == {"[e-mail]": "x", "[e-mail] (2)": {"[phone]": 1}, "[e-mail] (3)": 3,
+                                    "account": "1930"}
+    event = _user_event("hi")
+    event["metadata"] = {"transaction": {"19811218-9876": "owner"}}
+    assert mask_event(event)["metadata"] == {"transaction": {"[personnummer]": "owner"}}
+
+
 def test_bot_and_slot_events_are_masked_and_others_kept():
     bot = {"event": "bot", "text": "We will call 070-123 45 67", "data": {}, "metadata": {}}
     slot = {"event": "slot", "name": "file_id", "value": "anna@example.com"}
@@ -240,3 +287,43 @@ def test_the_ticket_keeps_the_customers_messages_masked(database_url, monkeypatc
         [ticket] = uow.tickets.tickets_for("conv-private")
     assert ticket.recent_messages == [
         "Account 1930 is not active", "still failing, call me on [phone] or [personnummer]"]
+
+
+# -- the trainer's backstop: no long number may become training data (data/nlu is in git)
+
+@pytest.mark.parametrize("message,reason", [
+    # what masking catches
+    ("My IBAN is SE4550000000058398257466 thanks", "[iban]"),
+    ("pnr 19121212 - 1212", "[personnummer]"),
+    # what it does not: long numbers of no known kind, Luhn- or mod-97-valid runs
+    ("the export for customer 48213377 keeps failing", "8 digits"),
+    ("reference 4821 3377 9 is stuck", "9 digits"),
+    ("ref 1234.5678.9012 fails", "12 digits"),
+    ("ref 7992739871 3 fails", "valid check digit"),
+    ("code \uff14\uff18\uff12\uff11\uff13\uff13\uff17\uff17 again", "8 digits"),
+    ("ref 4821\u200b3377 again", "8 digits"),
+    ("to XX4050000000058398257466 now", "IBAN check"),
+    ("org 556036-0794 (a typo)", "10 digits"),
+    ("accounts 4111 1111 1111 1111", "[card number]"),
+])
+def test_the_trainer_refuses_long_and_check_digit_numbers(message, reason):
+    problem = personal_number_problem(message)
+    assert problem and reason in problem
+
+
+@pytest.mark.parametrize("message", KEPT + [
+    "accounts 1930 1940 2010 3000", "dates 20241231 and 2024-12-31 12:00:00",
+    "FileId 20241218-1234-5678-9abc-def012345678", "total 12 345 678,00 kr", "Fortnox 2000357 2001304",
+    "id 3f2504e0-4f89-11d3-9a0c-0305e82c3301 failed", "version 3.6.21",
+])
+def test_the_trainer_accepts_bookkeeping_values(message):
+    assert personal_number_problem(message) is None
+
+
+def test_every_training_example_passes_the_backstop():
+    from bot.trainer.datafile import read_examples
+    from bot.trainer.project import Project
+
+    examples = list(read_examples(Project().nlu_dir))
+    assert len(examples) > 500
+    assert [text for _, text, _ in examples if personal_number_problem(text)] == []

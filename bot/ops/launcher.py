@@ -82,7 +82,9 @@ def processes(config: Settings, run_dir: Path, model: Path = MODEL_PATH) -> Dict
             sys.executable, "-m", "bot.runtime.rasa_server", "run", "--model", str(model),
             "--endpoints", endpoints,
             "--credentials", str(PROJECT_ROOT / "credentials.yml"),
-            "--interface", "127.0.0.1", "--port", str(port), "--cors", "*",
+            "--interface", "127.0.0.1", "--port", str(port),
+            # Only these pages' scripts may read the answers (never "*": Rasa allows credentials).
+            "--cors", *config.allowed_origins,
         ]
         if config.rasa_api_token:
             argv += ["--enable-api", "--auth-token", config.rasa_api_token]
@@ -229,7 +231,7 @@ def main() -> int:
             f"\nThe assistant is running ({config.profile} profile, "
             f"{config.rasa_processes} Rasa process(es)).\n"
             f"  REST:      curl -s localhost:{config.rasa_port}/webhooks/rest/webhook "
-            "-d '{\"sender\": \"my-test-conversation-1\", \"message\": \"Account 1930 is not active\"}'\n"
+            "-H 'Content-Type: application/json' -d '{\"sender\": \"my-test-conversation-1\", \"message\": \"Account 1930 is not active\"}'\n"
             f"  socket.io: ws://localhost:{config.rasa_port}/socket.io "
             "(events user_uttered / bot_uttered)\n"
             f"  actions:   http://localhost:{config.action_port}/health\n"

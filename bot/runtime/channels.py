@@ -3,9 +3,15 @@
 - GuardedRestInput: POST /webhooks/rest/webhook, as Rasa's REST channel, but a broken
   body gets a 400 that says what is wrong, a long message or a flood a polite answer,
   and a failure inside Rasa (a database or Redis down) a polite 503 instead of `[]`.
-- GuardedSocketIOInput: Rasa's socket.io channel (the widget), but a conversation id
-  must be long and random, a socket may only write into the conversation it asked for,
-  and the same length and rate checks apply.
+  The body must be sent as application/json (415 otherwise: a foreign page's text/plain
+  post needs no CORS preflight).
+- GuardedSocketIOInput: Rasa's socket.io channel (the widget), but a connection from a
+  page not in ALLOWED_ORIGINS is refused, a conversation id must be long and random, a
+  socket may only write into the conversation it asked for, and the same length and rate
+  checks apply.
+
+Both count a message against the address of its sender: the connection's peer, or the
+X-Real-IP header only when the peer is one of TRUSTED_PROXIES (bot/client_address.py).
 
 Live handoff (bot/handoff/): an agent's message is a bot event with ``agent`` in its
 metadata, appended through Rasa's HTTP API; ``HandoffSocketIOOutput`` sends it to the
@@ -33,16 +39,19 @@ from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
 from sanic import Blueprint, response
 from sanic.request import Request
 
+from bot.client_address import client_address
 from bot.runtime.socket_manager import client_manager
 from bot.runtime.inbound import (
+    is_json,
     is_too_long,
     message_problem,
     metadata_problem,
+    origin_allowed,
     polite,
     request_problem,
     sender_problem,
 )
-from bot.runtime.rate_limit import RateLimiter, client_address
+from bot.runtime.rate_limit import RateLimiter
 from bot.settings import Settings, settings
 
 logger = logging.getLogger(__name__)
@@ -55,6 +64,11 @@ class _Guard:
     def __init__(self, config: Optional[Settings] = None) -> None:
         self.config = config or settings()
         self.limiter = RateLimiter(self.config.redis_url)
+
+    def address(self, peer: Optional[str], real_ip: Optional[str]) -> str:
+        """The customer's address for the limits: the proxy's X-Real-IP only when the
+        peer is a proxy of TRUSTED_PROXIES (issue 14, item 7), never any loopback peer."""
+        return client_address(peer, real_ip, self.config.trusted_proxies)
 
     def refusal(
         self, sender: str, text: str, address: Optional[str]
@@ -85,6 +99,10 @@ class GuardedRestInput(RestInput):
 
         @webhook.route("/webhook", methods=["POST"])
         async def receive(request: Request):
+            if not is_json(request.headers.get("content-type")):
+                # A page elsewhere could post text/plain without asking first (no CORS
+                # preflight); application/json it can only send if CORS allows it.
+                return response.json({"error": "the body must be sent as application/json"}, status=415)
             try:
                 body = json.loads(request.body or b"")
             except (ValueError, UnicodeDecodeError):
@@ -93,7 +111,7 @@ class GuardedRestInput(RestInput):
             if problem:
                 return response.json({"error": problem}, status=400)
             sender, text = body["sender"], body["message"]
-            address = client_address(request.ip, request.headers.get("x-real-ip"))
+            address = guard.address(request.ip, request.headers.get("x-real-ip"))
             refusal = guard.refusal(sender, text, address)
             if refusal:
                 status, answer = refusal
@@ -251,7 +269,7 @@ class GuardedSocketIOInput(SocketIOInput):
             if message_problem(text) or metadata_problem(metadata):
                 return
             environ = sio.get_environ(sid) or {}
-            address = client_address(environ.get("REMOTE_ADDR"), environ.get("HTTP_X_REAL_IP"))
+            address = guard.address(environ.get("REMOTE_ADDR"), environ.get("HTTP_X_REAL_IP"))
             refusal = guard.refusal(sender, text, address)
             if refusal:
                 await output.send_text_message(sender, refusal[1])
@@ -271,6 +289,18 @@ class GuardedSocketIOInput(SocketIOInput):
                 if status:
                     await sio.emit("handoff_status", status, room=sid)
 
+        rasa_connect = sio.handlers[self.namespace or "/"]["connect"]
+
+        async def connect(sid: Text, environ: Dict, auth: Optional[Dict] = None) -> bool:
+            # Browsers send no CORS preflight for websockets: a page elsewhere would open
+            # one in its visitors' name.  Clients that are not browsers send no Origin.
+            origin = environ.get("HTTP_ORIGIN")
+            if origin and not origin_allowed(origin, guard.config.allowed_origins):
+                logger.warning("socket.io connection from a page of %r refused (ALLOWED_ORIGINS)", origin[:100])
+                return False
+            return await rasa_connect(sid, environ, auth)
+
+        sio.on("connect", connect, namespace=self.namespace)
         sio.on("session_request", session_request, namespace=self.namespace)
         sio.on("disconnect", disconnect, namespace=self.namespace)
         sio.on(self.user_message_evt, handle_message, namespace=self.namespace)

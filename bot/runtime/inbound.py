@@ -5,7 +5,7 @@ Used by both channels (bot/runtime/channels.py): the REST webhook and the socket
 from __future__ import annotations
 
 import re
-from typing import Any, Optional
+from typing import Any, Iterable, Optional
 
 from bot.nlu.language import detect_language
 
@@ -75,6 +75,16 @@ def request_problem(body: Any) -> Optional[str]:
         or message_problem(body.get("message"))
         or metadata_problem(body.get("metadata"))
     )
+
+
+def is_json(content_type: Optional[str]) -> bool:
+    """Whether a Content-Type header says JSON ("application/json; charset=utf-8" too)."""
+    return (content_type or "").split(";")[0].strip().lower() == "application/json"
+
+
+def origin_allowed(origin: str, allowed: Iterable[str]) -> bool:
+    """Whether a page of ``origin`` (a browser's Origin header) may talk to the assistant."""
+    return origin.strip().rstrip("/").lower() in {a.lower() for a in allowed}
 
 
 def is_too_long(message: str, limit: int) -> bool:

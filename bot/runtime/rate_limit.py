@@ -92,9 +92,3 @@ class RateLimiter:
         accepted = [self.hit(key, limit) for key, limit in limits.items() if limit > 0]
         return all(accepted)
 
-
-def client_address(remote_ip: Optional[str], forwarded_for: Optional[str]) -> str:
-    """The customer's address: our own nginx on loopback passes it in X-Real-IP."""
-    if remote_ip in ("127.0.0.1", "::1") and forwarded_for:
-        return forwarded_for.split(",")[0].strip()
-    return remote_ip or "unknown"

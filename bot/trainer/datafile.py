@@ -5,7 +5,8 @@ ruamel.yaml round-trips the file (comments, quoting, indentation, the literal
 intent's block, in the file of its language.  Refused: an example already in the
 training data (any file, the generated catalogue.yml included) under the same or another
 intent, one in the held-out test set (it would no longer be held out), masked personal
-data, and texts Rasa would read as something else (entity markup, a /payload).
+data, personal data masking missed (bot/privacy.personal_number_problem: the files are in
+git), and texts Rasa would read as something else (entity markup, a /payload).
 """
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from ruamel.yaml.comments import CommentedMap
 from ruamel.yaml.scalarstring import LiteralScalarString
 
 from bot.catalogue.intents import FALLBACK_INTENT
+from bot.privacy import personal_number_problem
 from bot.trainer.project import Project
 from bot.trainer.text import contains_mask, normalise, one_line
 
@@ -114,6 +116,10 @@ class TrainingData:
         if contains_mask(text):
             raise ExampleRefused("The message contains masked personal data (like [e-mail]); "
                                  "masked text never becomes training data.")
+        personal = personal_number_problem(text)
+        if personal:
+            raise ExampleRefused(f"The message may hold personal data: {personal}. Training data is "
+                                 "kept in git: dismiss it, or add a wording with no such number.")
         if text.startswith("/") or _ENTITY_MARKUP.search(text):
             raise ExampleRefused("Rasa would read this text as a payload or entity markup.")
         intents = [i for i in self.project.intents() if i != FALLBACK_INTENT]

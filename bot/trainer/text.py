@@ -6,9 +6,9 @@ import re
 import unicodedata
 from typing import Callable, Dict, FrozenSet, List, Sequence, TypeVar
 
-from bot.privacy import BANK_ACCOUNT, CARD, EMAIL, IBAN, PERSONNUMMER, PHONE
+from bot.privacy import LABELS
 
-MASK_LABELS = (PERSONNUMMER, CARD, IBAN, BANK_ACCOUNT, EMAIL, PHONE)
+MASK_LABELS = LABELS
 _MASK = re.compile("|".join(re.escape(label) for label in MASK_LABELS))
 _EDGE_PUNCTUATION = " \t.!?,;:…\"'"
 

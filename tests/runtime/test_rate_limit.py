@@ -11,7 +11,7 @@ import pytest
 import redis
 
 from bot.runtime import circuit
-from bot.runtime.rate_limit import RateLimiter, client_address
+from bot.runtime.rate_limit import RateLimiter
 from tests.support.ports import refused_port
 
 REDIS_URL = "redis://127.0.0.1:6379/15"
@@ -148,8 +148,3 @@ def test_when_redis_is_back_the_counts_go_there_again(new_limiter, monkeypatch, 
     assert [r.levelname for r in caplog.records] == ["ERROR", "WARNING"]
     assert "reachable again" in caplog.records[1].getMessage()
 
-
-def test_client_address_trusts_only_the_local_proxy():
-    assert client_address("127.0.0.1", "203.0.113.7") == "203.0.113.7"
-    assert client_address("198.51.100.1", "203.0.113.7") == "198.51.100.1"
-    assert client_address("127.0.0.1", None) == "127.0.0.1"

@@ -17,7 +17,8 @@ class RestCustomer:
         self.url = f"{base_url}/webhooks/rest/webhook"
         self.sender = sender or f"test-{uuid.uuid4().hex}"
         # Each customer comes from an address of its own (a TEST-NET header value, no
-        # traffic goes there), as behind the load balancer; see bot/runtime/rate_limit.py.
+        # traffic goes there), as behind the load balancer; believed only from a trusted
+        # proxy (TRUSTED_PROXIES, bot/client_address.py).
         self.address = f"203.0.113.{random.randint(1, 254)}"
 
     def post(self, message, timeout: float = 30) -> requests.Response:

@@ -25,6 +25,8 @@ MASKED_EN = "please mail me at anna.svensson@example.com about the export"
 MASKED_STORED = "please mail me at [e-mail] about the export"  # as the tracker store keeps it
 KNOWN_EN = "Account 1930 is not active"  # a catalogue wording: already training data
 MASH_EN = "zzkj hhhq wpow"  # keyboard mash: not one known word, yet the classifier guesses
+# A number masking does not recognise (stored as written): training data must not get it.
+NUMBER_EN = "the export for customer 4821-3377 keeps failing"
 
 
 def copy_project(target: Path) -> Project:
@@ -77,4 +79,11 @@ def seed_mash(databases: Databases, start: float = NOW - 600) -> None:
     """A keyboard mash the classifier confidently called goodbye (bot/nlu/vocabulary.py)."""
     c = Conversation("trainer-mash-00000008", start, "en", random.Random(8))
     c.user(MASH_EN, "goodbye", 0.62)
+    store(databases, [c])
+
+
+def seed_number(databases: Databases, start: float = NOW - 500) -> None:
+    """A message with a long number of no known kind that the classifier guessed (issue 14, item 3)."""
+    c = Conversation("trainer-number-000009", start, "en", random.Random(9))
+    c.fallback_user(NUMBER_EN, best_guess="export_failed", guess=0.4)
     store(databases, [c])

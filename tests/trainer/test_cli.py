@@ -20,6 +20,7 @@ def cli(seeded, project, monkeypatch, capsys):
         out, err = capsys.readouterr()
         return code, out, err
 
+    run.databases = seeded
     return run
 
 
@@ -58,6 +59,19 @@ def test_add(cli, project):
     assert code == 0 and "data/nlu/sv.yml" in out
     code, _, err = cli("add", "Account 1930 is not active", "--intent", "period_closed")
     assert code == 1 and "Another intent has this example: account_not_active" in err
+
+
+def test_long_numbers_are_refused(cli, project):
+    from tests.support.trainer_data import NUMBER_EN, seed_number
+
+    seed_number(cli.databases)
+    listed = ids(cli("inbox")[1])
+    before = (project.nlu_dir / "en.yml").read_text(encoding="utf-8")
+    code, _, err = cli("accept", listed[NUMBER_EN])
+    assert code == 1 and "Refused: The message may hold personal data: it holds a number of 8 digits" in err
+    code, _, err = cli("add", "pnr 19121212 - 1212 cannot export", "--intent", "export_failed")
+    assert code == 1 and "([personnummer])" in err
+    assert (project.nlu_dir / "en.yml").read_text(encoding="utf-8") == before
 
 
 def test_models_and_rollback(cli, project):

@@ -237,6 +237,24 @@ def test_keyboard_mash_is_marked_and_cannot_be_accepted_as_the_guess(seeded, pro
     assert added.intent == "out_of_scope"
 
 
+def test_a_long_number_masking_missed_cannot_become_training_data(seeded, project, session):
+    from tests.support.trainer_data import NUMBER_EN, seed_number
+
+    seed_number(seeded)
+    inbox = make_inbox(seeded, project, session)
+    item = by_text(inbox.items())[NUMBER_EN]
+    assert not item.masked  # stored as written: no pattern knows it
+    before = (project.nlu_dir / "en.yml").read_text(encoding="utf-8")
+    with pytest.raises(ExampleRefused, match="personal data: it holds a number of 8 digits"):
+        inbox.decide(item, "accept", "tove")
+    with pytest.raises(ExampleRefused, match="personal data"):
+        inbox.decide(item, "relabel", "tove", intent="export_failed")
+    assert (project.nlu_dir / "en.yml").read_text(encoding="utf-8") == before
+    inbox.decide(item, "dismiss", "tove")
+    session.commit()
+    assert NUMBER_EN not in by_text(make_inbox(seeded, project, session).items())
+
+
 def test_it_says_when_older_conversations_were_not_read(seeded, project, session):
     """Only the newest conversations of interest are read (a bound on an aged database):
     the inbox says how many were left out, so a filter can reach them."""

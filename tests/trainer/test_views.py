@@ -244,6 +244,28 @@ def test_keyboard_mash_defaults_to_dismiss(console, project):
     assert "no word" in console.get("/console/training/inbox").get_data(as_text=True)
 
 
+def test_a_long_number_is_refused_over_http(console, project):
+    from tests.support.trainer_data import NUMBER_EN, seed_number
+
+    seed_number(console.databases)
+    console.sign_in("tove")
+    page = console.get("/console/training/inbox").get_data(as_text=True)
+    number = item_id(page, NUMBER_EN)
+    before = {name: (project.nlu_dir / name).read_text(encoding="utf-8") for name in ("en.yml", "sv.yml")}
+    for form in ({"action": "accept"}, {"action": "relabel", "intent": "export_failed"}):
+        response = console.post("/console/training/inbox/decide", {"item": number, **form})
+        assert response.status_code == 302
+        shown = console.get("/console/training/inbox").get_data(as_text=True)
+        assert "Not added: The message may hold personal data: it holds a number of 8 digits" in shown
+        assert f'data-item="{number}"' in shown  # still there, to be dismissed
+    response = console.post("/console/training/examples", {"text": "My IBAN is SE4550000000058398257466 thanks",
+                                                           "intent": "request_human", "language": "en"})
+    assert response.status_code == 302
+    assert "personal data: it holds personal data ([iban])" in console.get(
+        "/console/training/inbox").get_data(as_text=True)
+    assert before == {name: (project.nlu_dir / name).read_text(encoding="utf-8") for name in ("en.yml", "sv.yml")}
+
+
 def test_the_clean_wording_form_is_beside_its_masked_item(console, project):
     console.sign_in("tove")
     page = console.get("/console/training/inbox").get_data(as_text=True)

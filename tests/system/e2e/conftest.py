@@ -24,7 +24,9 @@ def assistant(tmp_path_factory):
     data = tmp_path_factory.mktemp("e2e")
 
     def env_for(ports):
-        return embedded_env(data, ports, RATE_LIMIT_PER_ADDRESS=str(ADDRESS_LIMIT))
+        # The tests stand in for the production nginx: their X-Real-IP headers give each
+        # customer an address of its own, believed because loopback is the trusted proxy.
+        return embedded_env(data, ports, RATE_LIMIT_PER_ADDRESS=str(ADDRESS_LIMIT), TRUSTED_PROXIES="127.0.0.1")
 
     with running_assistant(env_for, LOG_DIR) as (running, ports):
         running.env_for_tests = env_for(ports)

@@ -70,7 +70,7 @@ def test_html_is_never_echoed_as_markup(assistant, customer):
     "body,content_type,error",
     [
         (b"not json at all", "application/json", "must be JSON"),
-        (b"\xff\xfe\x00binary", "application/octet-stream", "must be JSON"),
+        (b"\xff\xfe\x00binary", "application/json", "must be JSON"),
         (b"", "application/json", "must be JSON"),
         (b"[1, 2]", "application/json", "JSON object"),
         (b'{"sender": "x"}', "application/json", "random conversation id"),
