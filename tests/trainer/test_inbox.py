@@ -237,14 +237,25 @@ def test_keyboard_mash_is_marked_and_cannot_be_accepted_as_the_guess(seeded, pro
     assert added.intent == "out_of_scope"
 
 
-def test_it_says_when_older_conversations_were_not_read(seeded, project, session):
-    """Only the newest conversations of interest are read (a bound on an aged database):
-    the inbox says how many were left out, so a filter can reach them."""
+def test_every_conversation_of_interest_is_read_however_many(seeded, project, session):
+    """The inbox used to read the newest 2,000 conversations of interest only: on an aged
+    database the rest never reached a trainer.  2,050 recent conversations, each with a
+    message of its own the assistant fell back on: every one is in the inbox."""
+    import random
+
+    from bot.ops.sample_data import Conversation, store
+    from tests.support.trainer_data import NOW
+
+    rng = random.Random(5)
+    conversations = []
+    for n in range(2050):
+        c = Conversation(f"aged-inbox-{n:05d}-conversation", NOW - 86400 + n, "en", rng)
+        c.fallback_user(f"my export number {n} is stuck", best_guess="export_failed", guess=0.3)
+        conversations.append(c)
+    store(seeded, conversations)
     inbox = make_inbox(seeded, project, session)
-    inbox.items()
-    assert inbox.left_out == 0
-    inbox.items(limit_conversations=2)
-    assert inbox.left_out == 4  # six conversations of interest (the confident one is not)
+    texts = {t for item in inbox.items() for t in item.texts if t.endswith("is stuck")}
+    assert len(texts) == 2050
 
 
 def test_what_the_customer_told_the_agent_stays_out_of_the_inbox(seeded, project, session):
