@@ -273,3 +273,33 @@ def test_what_the_customer_told_the_agent_stays_out_of_the_inbox(seeded, project
     items = by_text(make_inbox(seeded, project, session).items())
     assert "my sie file will not go through" in items
     assert "hello anna, is the file broken" not in items
+
+
+def test_a_conversation_kept_from_an_earlier_request_is_read_again_once_it_changed(seeded, project, session):
+    """The inbox keeps what it read per conversation (ReadMessages) while the summary row
+    is unchanged: a new message, which the tracker store folds into that row, shows."""
+    import random
+
+    from bot.ops.sample_data import Conversation, store
+    from bot.privacy import mask_event
+    from bot.storage.conversations import merge_into_summary
+    from bot.trainer.inbox import ReadMessages
+    from tests.support.trainer_data import NOW
+
+    def texts():
+        with seeded.sessions() as fresh:
+            inbox = Inbox(fresh, seeded.tracker, project, days=30, read=read)
+            return {t for item in inbox.items() for t in item.texts}
+
+    read = ReadMessages()
+    c = Conversation("trainer-read-again-0001-conversation", NOW - 600, "en", random.Random(3))
+    c.fallback_user("the first thing about my sie export", best_guess="export_failed", guess=0.3)
+    store(seeded, [c])
+    assert "the first thing about my sie export" in texts()
+    before = len(c.events)
+    c.fallback_user("and a second thing about the sie file", best_guess="export_failed", guess=0.3)
+    new = [mask_event(e) for e in c.events[before:]]
+    seeded.events.add_all((c.sender_id, e) for e in new)
+    with seeded.sessions() as writing, writing.begin():
+        merge_into_summary(writing, c.sender_id, new)
+    assert {"the first thing about my sie export", "and a second thing about the sie file"} <= texts()
