@@ -108,10 +108,17 @@ def serving(project_url: str, tracker_url: str) -> Iterator[str]:
     process = subprocess.Popen([sys.executable, "-m", "bot.ops.pages", "--port", "0"],
                                cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE, text=True)
     try:
-        line = process.stdout.readline()  # "Staff console: http://localhost:PORT/console"
-        found = re.search(r"localhost:(\d+)/console", line)
-        if not found:
-            raise RuntimeError(f"the pages server did not say its port: {line!r}")
+        # "Staff console: http://localhost:PORT/console", after anything printed before it
+        # (a new database's first admin password).
+        said = []
+        found = None
+        while found is None and len(said) < 50:
+            said.append(process.stdout.readline())
+            found = re.search(r"localhost:(\d+)/console", said[-1])
+            if not said[-1]:
+                break  # the server ended
+        if found is None:
+            raise RuntimeError(f"the pages server did not say its port: {''.join(said)!r}")
         base = f"http://127.0.0.1:{found.group(1)}"
         wait_for_http(f"{base}/health", 60, process)
         yield base
