@@ -162,7 +162,6 @@ class Seeded:
     tickets: Dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
     ids: List[str] = field(default_factory=list)  # conversation ids, oldest first
-    ticket_conversations: Dict[int, str] = field(default_factory=dict)
 
 
 def _fill(template: str, language: str, rng: random.Random) -> str:
@@ -256,7 +255,7 @@ class _Builder:
         self.c.append(bot_event(text, {"agent": first_name, "agent_user": username,
                                        "ticket_id": ticket_id, **extra}), after)
 
-    def _to_the_agent(self) -> None:
+    def to_the_agent(self) -> None:
         self.c.user(self.rng.choice(CUSTOMER_TO_AGENT[self.language]), "affirm", self.rng.uniform(0.3, 0.9))
 
     def live_chat(self, ticket_id: int, agent: Tuple[str, str, str], wait: float) -> Tuple[float, float]:
@@ -269,7 +268,7 @@ class _Builder:
                          first_name, ticket_id, wait, handoff="joined")
         claimed = c.time
         self._agent_says(self.rng.choice(AGENT_REPLIES[language]), username, first_name, ticket_id, 40)
-        self._to_the_agent()
+        self.to_the_agent()
         self._agent_says(self.rng.choice(AGENT_REPLIES[language]), username, first_name, ticket_id, 60)
         return created, claimed
 
@@ -289,7 +288,8 @@ class _Builder:
         self._say("utter_ask_contact_email", 0.5, handoff_expected=expected)
         c.append(action_event("action_listen"))
         if email:
-            c.user(f"{email}" if self.rng.random() < 0.5 else f"my email is {email}", "out_of_scope",
+            said = {"en": "my email is", "sv": "min mejl är"}[self.language]
+            c.user(email if self.rng.random() < 0.5 else f"{said} {email}", "out_of_scope",
                    self.rng.uniform(0.2, 0.6))
             c.slot("contact_email", email)
             self._say("utter_contact_email_saved", 0.5)
@@ -349,7 +349,7 @@ def _with_ticket(builder: _Builder, ticket_id: int, status: str, now: float, rec
         if status == WAITING:
             c.append({"event": "pause"})
             if rng.random() < 0.5:
-                builder._to_the_agent()
+                builder.to_the_agent()
             records.details_row(ticket_id)
         else:
             created, claimed = builder.live_chat(ticket_id, agent, rng.uniform(20, 150))
@@ -390,8 +390,8 @@ def _with_ticket(builder: _Builder, ticket_id: int, status: str, now: float, rec
 
 
 def _starts(plan: DemoPlan, rng: random.Random, now: float) -> List[float]:
-    """Start times oldest first over ``days``, more on weekdays and in office hours; the
-    last ``waiting + claimed`` are today's live chats (laid out by ``_live_end``)."""
+    """Start times oldest first over ``days`` up to an hour ago, more on weekdays and in
+    office hours (today's live chats are moved to their minutes by ``seed``)."""
     starts = []
     while len(starts) < plan.conversations:
         moment = now - rng.uniform(HOUR, plan.days * DAY)
@@ -441,7 +441,6 @@ def seed(databases: Databases, plan: DemoPlan = DemoPlan(), now: Optional[float]
                 builder.without_ticket()
             else:
                 _with_ticket(builder, ticket_ids[index], status, now, records)
-                result.ticket_conversations[ticket_ids[index]] = sender_id
             if status in (WAITING, CLAIMED):  # today: waiting 30 s to 3 min, claimed within the hour
                 end = now - (rng.uniform(30, 170) if status == WAITING else rng.uniform(60, HOUR))
                 builder.shift_to_end_at(end)
