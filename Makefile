@@ -20,7 +20,7 @@ export PYTHONPATH := $(CURDIR)
 export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: users migrate console-summaries bench-console trainer
+.PHONY: users migrate console-summaries bench-console demo-data trainer
 .PHONY: help setup train train-baseline run run-prod test test-fast shell eval bench lock nlu-data clean browser nginx lint answers
 
 help:
@@ -31,6 +31,7 @@ help:
 	@echo "make train | shell | eval | bench | bench-console | nlu-data | lock | clean"
 	@echo "make answers  docs/answers.md: every answer as the customer reads it (fixes in every combination, every reply)"
 	@echo "make users ARGS='create NAME --role agent|trainer|admin' | migrate | console-summaries"
+	@echo "make demo-data ARGS='[--conversations 20000 --tickets 2000 --force ...]'  three months of use in the configured databases"
 	@echo "make trainer ARGS='inbox|accept ID|relabel ID INTENT|dismiss ID|add TEXT --intent X|retrain|models|rollback'"
 
 $(STAMP): requirements.lock
@@ -133,7 +134,10 @@ console-summaries: setup
 	$(PY) -m bot.ops.manage rebuild-summaries
 
 bench-console: setup
-	$(PY) -m bot.ops.bench_console
+	$(PY) -m bot.ops.bench_console $(ARGS)
+
+demo-data: setup
+	$(PY) -m bot.ops.demo_data $(ARGS)
 
 # Trainers' tools: make trainer ARGS="inbox" | ARGS="relabel ID INTENT" | ARGS="retrain" | ARGS="models" | ARGS="rollback"
 trainer: setup

@@ -97,3 +97,13 @@ def quick_password_hashing(monkeypatch):
 def console(sqlite_databases) -> Console:
     """The console on SQLite with three users: anna (agent), tove (trainer), adam (admin)."""
     return make_console(sqlite_databases)
+
+
+@pytest.fixture(scope="session")
+def aged(tmp_path_factory):
+    """Three months of use (tests/support/aged.py), built once per test process; read only."""
+    from tests.support.aged import build
+
+    built = build(tmp_path_factory.mktemp("aged"))
+    yield built
+    built.databases.dispose()

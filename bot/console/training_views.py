@@ -21,7 +21,7 @@ from bot.storage.annotations import AuditRepository
 from bot.trainer.datafile import ExampleRefused, TrainingData, language_of
 from bot.trainer.deploy import Deployer
 from bot.trainer.gate import GateResult
-from bot.trainer.inbox import REASONS, Inbox, InboxFilter
+from bot.trainer.inbox import REASONS, Inbox, InboxFilter, ReadMessages
 from bot.trainer.insights import SPIKE_RULE, error_title, insights
 from bot.trainer.jobs import JobRunning, Jobs
 from bot.catalogue.intents import FALLBACK_INTENT
@@ -35,7 +35,8 @@ training = console_blueprint("training", __name__, url_prefix="/console/training
 
 def init_training(app: Flask, project: Optional[Project] = None) -> None:
     """Mounts the trainers' pages on ``app`` for ``project`` (tests give a copy of it)."""
-    app.extensions["trainer"] = {"project": project or Project()}
+    # The messages the NLU inbox has read, kept for this process (bot/trainer/inbox.py).
+    app.extensions["trainer"] = {"project": project or Project(), "read": ReadMessages()}
     app.register_blueprint(training)
 
 
@@ -64,7 +65,8 @@ def home():
 def _inbox() -> Inbox:
     c = config()
     return Inbox(db(), databases().tracker, project(),
-                 c.trainer_confidence, c.trainer_inbox_tags, c.trainer_inbox_days, tz())
+                 c.trainer_confidence, c.trainer_inbox_tags, c.trainer_inbox_days, tz(),
+                 current_app.extensions["trainer"]["read"])
 
 
 PER_PAGE = 50
@@ -99,7 +101,7 @@ def inbox():
     page, pages = _page(), max(1, -(-len(items) // PER_PAGE))
     return render_template("training/inbox.html", items=items[(page - 1) * PER_PAGE:page * PER_PAGE],
                            total=len(items), page=page, pages=pages, wanted=wanted, problems=problems,
-                           kept=_kept(), reasons=REASONS, intents=_intents(), left_out=box.left_out)
+                           kept=_kept(), reasons=REASONS, intents=_intents())
 
 
 @training.route("/api/inbox")

@@ -10,7 +10,7 @@ Pure functions; the Rasa component in bot/nlu/unknown_words.py stores the vocabu
 from __future__ import annotations
 
 import re
-from typing import Iterable, List, Set
+from typing import Iterable, Iterator, List, Optional, Set
 
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 MAX_WORDS_CHECKED = 50
@@ -27,25 +27,33 @@ def build_vocabulary(texts: Iterable[str]) -> Set[str]:
     return {word for text in texts for word in words(text)}
 
 
-def _one_edit_apart(a: str, b: str) -> bool:
-    """True if a and b differ by one insertion, deletion or substitution."""
-    if abs(len(a) - len(b)) > 1:
-        return False
-    if len(a) > len(b):
-        a, b = b, a
-    i = 0
-    while i < len(a) and a[i] == b[i]:
-        i += 1
-    return a[i + (len(a) == len(b)):] == b[i + 1:]
+def _one_edit_variants(word: str, alphabet: Iterable[str]) -> Iterator[str]:
+    """Every string one insertion, deletion or substitution (of a letter of ``alphabet``)
+    away from ``word``."""
+    for i in range(len(word) + 1):
+        head, tail = word[:i], word[i:]
+        if tail:
+            yield head + tail[1:]
+        for letter in alphabet:
+            yield head + letter + tail
+            if tail:
+                yield head + letter + tail[1:]
 
 
-def is_known(word: str, vocabulary: Set[str]) -> bool:
+def is_known(word: str, vocabulary: Set[str], alphabet: Optional[Set[str]] = None) -> bool:
+    """``word`` is in the vocabulary or one typo away from a known word of at least two
+    letters (short words are too easy to hit).  The typos are generated from the word
+    (the letters of the vocabulary, ``alphabet``, are all a known word can differ by)
+    rather than compared with every known word: the NLU inbox asks this of thousands of
+    words."""
     if word in vocabulary:
         return True
-    # One typo away from a known word of some length; short words are too easy to hit.
-    return len(word) >= 3 and any(
-        len(known) >= 2 and _one_edit_apart(word, known) for known in vocabulary
-    )
+    if len(word) < 3:
+        return False
+    if alphabet is None:
+        alphabet = set("".join(vocabulary))
+    return any(len(variant) >= 2 and variant in vocabulary
+               for variant in _one_edit_variants(word, alphabet))
 
 
 def trigrams(word: str) -> Set[str]:
@@ -57,10 +65,14 @@ def vocabulary_trigrams(vocabulary: Iterable[str]) -> Set[str]:
     return {gram for word in vocabulary for gram in trigrams(word)}
 
 
-def has_no_known_word(text: str, vocabulary: Set[str]) -> bool:
-    """True when the message has words and not one of them is (nearly) known."""
+def has_no_known_word(text: str, vocabulary: Set[str], alphabet: Optional[Set[str]] = None) -> bool:
+    """True when the message has words and not one of them is (nearly) known
+    (``alphabet``: the vocabulary's letters, for a caller that asks of many texts)."""
     found = words(text)
-    return bool(found) and not any(is_known(word, vocabulary) for word in found)
+    if not found:
+        return False
+    alphabet = alphabet if alphabet is not None else set("".join(vocabulary))
+    return not any(is_known(word, vocabulary, alphabet) for word in found)
 
 
 def known_trigram_share(text: str, known_trigrams: Set[str]) -> float:

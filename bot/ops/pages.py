@@ -1,7 +1,7 @@
 """Serves the web pages: the demo bank page with the chat widget (web/) and the staff
 console (/console), in one process on PAGES_PORT.
 
-    python -m bot.ops.pages [--port 8080]
+    python -m bot.ops.pages [--port 8080]     (--port 0: one the OS chooses, printed)
 
 A Flask app served by waitress (a pure-Python, production-grade WSGI server).  The
 static files answer exactly as before: ``/`` is the demo page, ``/widget/...``,
@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import socket
 import sys
 from typing import Optional
 
@@ -92,9 +93,16 @@ def main(argv=None) -> int:
     config = settings()
     app = create_app(config)
     ensure_first_admin(app.extensions["console"]["databases"], config.console_admin_password)
-    print(f"Staff console: http://localhost:{args.port}/console", flush=True)
-    waitress.serve(app, host=args.host, port=args.port, threads=8, ident="pages",
-                   clear_untrusted_proxy_headers=True)
+    listen = {"host": args.host, "port": args.port}
+    if args.port == 0:
+        # A port the OS chooses as it binds (benchmarks and tests: never a fixed one);
+        # the line below says which.
+        bound = socket.socket()
+        bound.bind((args.host, 0))
+        listen = {"sockets": [bound]}
+    print(f"Staff console: http://localhost:{bound.getsockname()[1] if args.port == 0 else args.port}/console",
+          flush=True)
+    waitress.serve(app, threads=8, ident="pages", clear_untrusted_proxy_headers=True, **listen)
     return 0
 
 

@@ -83,6 +83,11 @@ class Conversation:
         self.events.append(event)
         return event
 
+    def append(self, event: Dict[str, Any], after: float = 0.01) -> Dict[str, Any]:
+        """An event made elsewhere (the handoff's own, bot/handoff/rasa_api.py), stored
+        ``after`` seconds after the previous one: its own wall-clock time is replaced."""
+        return self._add({**event, "timestamp": self._tick(after)})
+
     def _session_start(self) -> None:
         self.action("action_session_start", policy=None)
         self._add({"event": "session_started"})
@@ -199,10 +204,13 @@ class Conversation:
                   self.rng.uniform(0.8, 1.0))
         self.escalate(ticket_id)
 
-    def not_understood(self, ticket_id: int, times: int = 1) -> None:
+    def not_understood(self, ticket_id: int, times: int = 1,
+                       texts: Optional[List[str]] = None) -> None:
+        """``times`` messages the assistant does not understand (``texts``, or picked from
+        TEXTS); the second in a row escalates."""
         for n in range(times):
-            self.fallback_user(self.rng.choice(TEXTS["fallback"][self.language]),
-                               guess=self.rng.uniform(0.1, 0.45))
+            text = texts[n] if texts else self.rng.choice(TEXTS["fallback"][self.language])
+            self.fallback_user(text, guess=self.rng.uniform(0.1, 0.45))
             self.action("action_handle_fallback")
             if n + 1 >= 2:
                 self.respond("utter_still_not_understood")

@@ -308,8 +308,13 @@ class SummaryWriter:
 
     def replace_all(self, rows: Iterable[Dict[str, Any]], batch: int = 1000) -> int:
         """Deletes every summary and inserts ``rows``; returns how many."""
+        self.session.execute(delete(ConversationSummary.__table__))
+        return self.insert_all(rows, batch)
+
+    def insert_all(self, rows: Iterable[Dict[str, Any]], batch: int = 1000) -> int:
+        """Inserts the rows of conversations that have none yet, ``batch`` per INSERT;
+        returns how many."""
         table = ConversationSummary.__table__
-        self.session.execute(delete(table))
         count = 0
         pending: List[Dict[str, Any]] = []
         for row in rows:

@@ -24,6 +24,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -51,6 +52,8 @@ CLOSED_STATUSES = (RESOLVED, HANDED_BACK, CLOSED)
 
 class HandoffTicket(Base):
     __tablename__ = "handoff_tickets"
+    # The inbox pages through a status's tickets in created order (migration 0008).
+    __table_args__ = (Index("ix_handoff_tickets_status_created", "status", "created_at", "id"),)
 
     id = Column(Integer, primary_key=True)
     conversation_id = Column(String(255), nullable=False, index=True)

@@ -21,10 +21,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import threading
 from dataclasses import dataclass, field, fields
 from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -220,10 +221,54 @@ def _guess(parse_data: dict) -> Tuple[Optional[str], Optional[float]]:
     return name, confidence if isinstance(confidence, (int, float)) else None
 
 
+@dataclass(frozen=True)
+class _Read:
+    """A customer message as read from the events, before this request's reasons."""
+
+    timestamp: float
+    text: str
+    language: str
+    predicted: Optional[str]
+    confidence: Optional[float]
+    fell_back: bool
+    normalised: str
+    key: str
+
+
+class ReadMessages:
+    """The inbox's customer messages per conversation, kept while the conversation's
+    summary row is unchanged.
+
+    Reading and parsing Rasa's events is most of an inbox request on an aged database
+    (thousands of conversations of interest in the window).  The tracker store rewrites a
+    conversation's summary row, with a new ``updated_ts``, whenever it stores its events
+    (bot/storage/conversations.py), so an unchanged ``updated_ts`` means unchanged
+    messages: only new and changed conversations are read again.  One per console
+    process, shared by its threads.
+    """
+
+    MAX_CONVERSATIONS = 200_000
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._read: Dict[str, Tuple[float, List[_Read]]] = {}
+
+    def fresh(self, versions: Mapping[str, float]) -> Dict[str, List[_Read]]:
+        with self._lock:
+            return {cid: kept[1] for cid, version in versions.items()
+                    if (kept := self._read.get(cid)) is not None and kept[0] == version}
+
+    def keep(self, read: Mapping[str, Tuple[float, List[_Read]]]) -> None:
+        with self._lock:
+            if len(self._read) + len(read) > self.MAX_CONVERSATIONS:
+                self._read.clear()
+            self._read.update(read)
+
+
 class Inbox:
     def __init__(self, session: Session, tracker: Engine, project: Optional[Project] = None,
                  threshold: float = 0.7, tags: Sequence[str] = ("training",), days: int = 30,
-                 timezone: dt.tzinfo = dt.timezone.utc) -> None:
+                 timezone: dt.tzinfo = dt.timezone.utc, read: Optional[ReadMessages] = None) -> None:
         self.session = session
         self.tracker = tracker
         self.project = project or Project()
@@ -231,15 +276,15 @@ class Inbox:
         self.tags = [t for t in tags if t]
         self.days = days
         self.timezone = timezone
-        # Conversations of interest the last items() did not read (older than the newest
-        # ``limit_conversations``): the page says so, and a filter reaches them.
-        self.left_out = 0
+        self.read = read or ReadMessages()
 
     # -- reading
 
-    def _candidates(self, now: float, limit: int,
-                    wanted: Optional[InboxFilter] = None) -> Dict[str, Tuple[bool, bool, Optional[str]]]:
-        """conversation id -> (escalated, flagged, language) for recent conversations of interest."""
+    def _candidates(self, now: float,
+                    wanted: Optional[InboxFilter] = None) -> Dict[str, Tuple[bool, bool, Optional[str], float]]:
+        """conversation id -> (escalated, flagged, language, updated_ts) for every
+        conversation of interest of the last ``days`` days: all of them, however many
+        (reading only the newest N hid the rest from trainers on an aged database)."""
         s = ConversationSummary
         flagged = exists().where(and_(ConversationTag.conversation_id == s.conversation_id,
                                       ConversationTag.tag.in_(self.tags or ["-"])))
@@ -247,52 +292,66 @@ class Inbox:
                       or_(s.fell_back.is_(True), s.min_confidence < self.threshold, s.escalated.is_(True), flagged),
                       *(wanted or InboxFilter()).summary_conditions(s, flagged, self.threshold, self.timezone)]
         rows = self.session.execute(
-            select(s.conversation_id, s.escalated, flagged.label("flagged"), s.language)
-            .where(*conditions).order_by(s.last_ts.desc()).limit(limit)
+            select(s.conversation_id, s.escalated, flagged.label("flagged"), s.language, s.updated_ts)
+            .where(*conditions)
         ).all()
-        self.left_out = 0 if len(rows) < limit else self.session.execute(
-            select(func.count()).select_from(s).where(*conditions)).scalar_one() - len(rows)
-        return {r.conversation_id: (bool(r.escalated), bool(r.flagged), r.language) for r in rows}
+        return {r.conversation_id: (bool(r.escalated), bool(r.flagged), r.language, r.updated_ts)
+                for r in rows}
 
-    def _messages(self, candidates) -> Iterable[InboxMessage]:
-        events = EventRepository(self.tracker)
-        for sender_id, timestamp, event in events.user_events_of(list(candidates)):
+    def _read_events(self, candidates, conversation_ids: Sequence[str]) -> Dict[str, Tuple[float, List[_Read]]]:
+        read: Dict[str, Tuple[float, List[_Read]]] = {cid: (candidates[cid][3], []) for cid in conversation_ids}
+        for sender_id, timestamp, event in EventRepository(self.tracker).user_events_of(conversation_ids):
             text = one_line(event.get("text") or "")
             if not text or text.startswith("/") or len(text) > MAX_TEXT_CHARS:
                 continue
-            escalated, flagged, language = candidates[sender_id]
-            predicted, confidence = _guess(event.get("parse_data") or {})
-            reasons = []
-            if (event.get("parse_data") or {}).get("intent", {}).get("name") == FALLBACK_INTENT:
-                reasons.append("fell back")
-            elif confidence is not None and confidence < self.threshold:
-                reasons.append("low confidence")
-            if escalated:
-                reasons.append("escalated")
-            if flagged:
-                reasons.append("flagged")
-            yield InboxMessage(sender_id, timestamp or event.get("timestamp") or 0.0, text,
-                               language_of(text, language), predicted, confidence, reasons)
+            parse_data = event.get("parse_data") or {}
+            predicted, confidence = _guess(parse_data)
+            read[sender_id][1].append(_Read(
+                timestamp or event.get("timestamp") or 0.0, text, language_of(text, candidates[sender_id][2]),
+                predicted, confidence, (parse_data.get("intent") or {}).get("name") == FALLBACK_INTENT,
+                normalise(text), text_key(text)))
+        return read
 
-    def items(self, now: Optional[float] = None, limit_conversations: int = 2000,
+    def _messages(self, candidates) -> Iterable[Tuple[_Read, InboxMessage]]:
+        kept = self.read.fresh({cid: c[3] for cid, c in candidates.items()})
+        fresh = self._read_events(candidates, [cid for cid in candidates if cid not in kept])
+        self.read.keep(fresh)
+        for sender_id in sorted(candidates):
+            escalated, flagged, _, _ = candidates[sender_id]
+            messages = kept[sender_id] if sender_id in kept else fresh[sender_id][1]
+            for said in messages:
+                reasons = []
+                if said.fell_back:
+                    reasons.append("fell back")
+                elif said.confidence is not None and said.confidence < self.threshold:
+                    reasons.append("low confidence")
+                if escalated:
+                    reasons.append("escalated")
+                if flagged:
+                    reasons.append("flagged")
+                yield said, InboxMessage(sender_id, said.timestamp, said.text, said.language,
+                                         said.predicted, said.confidence, reasons)
+
+    def items(self, now: Optional[float] = None,
               filter: Optional[InboxFilter] = None) -> List[InboxItem]:
         now = now if now is not None else dt.datetime.now(dt.timezone.utc).timestamp()
         wanted = filter or InboxFilter()
         known = TrainingData(self.project).known()
         decided = DecisionRepository(self.session).decided_keys()
         messages = [
-            m for m in self._messages(self._candidates(now, limit_conversations, wanted))
-            if normalise(m.text) not in known and text_key(m.text) not in decided
+            m for said, m in self._messages(self._candidates(now, wanted))
+            if said.normalised not in known and said.key not in decided
             and wanted.matches(m, self.timezone)
         ]
-        messages.sort(key=lambda m: m.timestamp)
+        messages.sort(key=lambda m: m.timestamp)  # stable: conversations in id order
         items = []
         for group in group_near_duplicates(messages, lambda m: m.text):
             reasons = [r for r in REASONS if any(r in m.reasons for m in group)]
             items.append(InboxItem(text_key(group[0].text)[:10], group, reasons))
         vocabulary = build_vocabulary(known)
+        alphabet = set("".join(vocabulary))
         for item in items:
-            item.no_known_word = has_no_known_word(item.text, vocabulary)
+            item.no_known_word = has_no_known_word(item.text, vocabulary, alphabet)
         if wanted.sort == "newest":
             items.sort(key=lambda i: (-i.latest, -len(i.messages)))
         else:  # Most frequent first, then the newest.

@@ -255,14 +255,25 @@ def test_a_long_number_masking_missed_cannot_become_training_data(seeded, projec
     assert NUMBER_EN not in by_text(make_inbox(seeded, project, session).items())
 
 
-def test_it_says_when_older_conversations_were_not_read(seeded, project, session):
-    """Only the newest conversations of interest are read (a bound on an aged database):
-    the inbox says how many were left out, so a filter can reach them."""
+def test_every_conversation_of_interest_is_read_however_many(seeded, project, session):
+    """The inbox used to read the newest 2,000 conversations of interest only: on an aged
+    database the rest never reached a trainer.  2,050 recent conversations, each with a
+    message of its own the assistant fell back on: every one is in the inbox."""
+    import random
+
+    from bot.ops.sample_data import Conversation, store
+    from tests.support.trainer_data import NOW
+
+    rng = random.Random(5)
+    conversations = []
+    for n in range(2050):
+        c = Conversation(f"aged-inbox-{n:05d}-conversation", NOW - 86400 + n, "en", rng)
+        c.fallback_user(f"my export number {n} is stuck", best_guess="export_failed", guess=0.3)
+        conversations.append(c)
+    store(seeded, conversations)
     inbox = make_inbox(seeded, project, session)
-    inbox.items()
-    assert inbox.left_out == 0
-    inbox.items(limit_conversations=2)
-    assert inbox.left_out == 4  # six conversations of interest (the confident one is not)
+    texts = {t for item in inbox.items() for t in item.texts if t.endswith("is stuck")}
+    assert len(texts) == 2050
 
 
 def test_what_the_customer_told_the_agent_stays_out_of_the_inbox(seeded, project, session):
@@ -280,3 +291,33 @@ def test_what_the_customer_told_the_agent_stays_out_of_the_inbox(seeded, project
     items = by_text(make_inbox(seeded, project, session).items())
     assert "my sie file will not go through" in items
     assert "hello anna, is the file broken" not in items
+
+
+def test_a_conversation_kept_from_an_earlier_request_is_read_again_once_it_changed(seeded, project, session):
+    """The inbox keeps what it read per conversation (ReadMessages) while the summary row
+    is unchanged: a new message, which the tracker store folds into that row, shows."""
+    import random
+
+    from bot.ops.sample_data import Conversation, store
+    from bot.privacy import mask_event
+    from bot.storage.conversations import merge_into_summary
+    from bot.trainer.inbox import ReadMessages
+    from tests.support.trainer_data import NOW
+
+    def texts():
+        with seeded.sessions() as fresh:
+            inbox = Inbox(fresh, seeded.tracker, project, days=30, read=read)
+            return {t for item in inbox.items() for t in item.texts}
+
+    read = ReadMessages()
+    c = Conversation("trainer-read-again-0001-conversation", NOW - 600, "en", random.Random(3))
+    c.fallback_user("the first thing about my sie export", best_guess="export_failed", guess=0.3)
+    store(seeded, [c])
+    assert "the first thing about my sie export" in texts()
+    before = len(c.events)
+    c.fallback_user("and a second thing about the sie file", best_guess="export_failed", guess=0.3)
+    new = [mask_event(e) for e in c.events[before:]]
+    seeded.events.add_all((c.sender_id, e) for e in new)
+    with seeded.sessions() as writing, writing.begin():
+        merge_into_summary(writing, c.sender_id, new)
+    assert {"the first thing about my sie export", "and a second thing about the sie file"} <= texts()
