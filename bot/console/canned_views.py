@@ -11,7 +11,7 @@ escaped first).  Sign-in, CSRF and headers: bot/console/shared.py.
 """
 from __future__ import annotations
 
-from typing import Optional
+from typing import Callable, Optional
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
 
@@ -29,6 +29,7 @@ from bot.storage.canned_replies import (
 from bot.storage.unit_of_work import UnitOfWork
 
 canned = console_blueprint("canned", __name__)
+GONE = "No such canned reply: someone may have deleted it."
 
 
 def _uow() -> UnitOfWork:
@@ -55,6 +56,22 @@ def _audit(uow: UnitOfWork, action: str, reply: CannedReply) -> None:
                      language=reply.language)
 
 
+def _saved(uow: UnitOfWork, change: Callable[[], Optional[CannedReply]], action: str,
+           done: str) -> Optional[str]:
+    """Runs ``change`` and its audit row in one unit of work: None when it was saved,
+    else what is wrong with the input."""
+    try:
+        with uow:
+            reply = change()
+            if reply is None:
+                abort(404, GONE)
+            _audit(uow, action, reply)
+    except InvalidCannedReply as error:
+        return str(error)
+    flash(f"/{reply.shortcut} ({reply.language}) {done}.", "ok")
+    return None
+
+
 @canned.route("/canned-replies", methods=["GET", "POST"])
 @requires_role("admin")
 def replies():
@@ -62,14 +79,10 @@ def replies():
     typed, problem = None, None
     if request.method == "POST":
         typed = _typed()
-        try:
-            with uow:
-                reply = uow.canned_replies.add(typed, g.user.username)
-                _audit(uow, "canned_reply_created", reply)
-            flash(f"/{reply.shortcut} ({reply.language}) added.", "ok")
+        problem = _saved(uow, lambda: uow.canned_replies.add(typed, g.user.username),
+                         "canned_reply_created", "added")
+        if problem is None:
             return redirect(url_for("canned.replies"))
-        except InvalidCannedReply as error:
-            problem = str(error)
     with uow:
         rows = uow.canned_replies.all()
         return _page("canned_replies.html", 400 if problem else 200, problem,
@@ -83,20 +96,14 @@ def reply(reply_id: int):
     typed, problem = None, None
     if request.method == "POST":
         typed = _typed()
-        try:
-            with uow:
-                changed = uow.canned_replies.change(reply_id, typed, g.user.username)
-                if changed is None:
-                    abort(404, "No such canned reply: someone may have deleted it.")
-                _audit(uow, "canned_reply_changed", changed)
-            flash(f"/{changed.shortcut} ({changed.language}) saved.", "ok")
+        problem = _saved(uow, lambda: uow.canned_replies.change(reply_id, typed, g.user.username),
+                         "canned_reply_changed", "saved")
+        if problem is None:
             return redirect(url_for("canned.replies"))
-        except InvalidCannedReply as error:
-            problem = str(error)
     with uow:
         row = uow.canned_replies.get(reply_id)
         if row is None:
-            abort(404, "No such canned reply: someone may have deleted it.")
+            abort(404, GONE)
         return _page("canned_reply.html", 400 if problem else 200, problem,
                      reply=row, typed=typed or row)
 
