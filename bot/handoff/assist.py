@@ -22,10 +22,13 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple
 from bot.catalogue import LANGUAGES, load_catalogue
 from bot.catalogue.render import DEFAULT_LANGUAGE, render_fix, value_phrases
 from bot.storage.events import EventRepository
-from bot.storage.tickets import HandoffTicket
+from bot.storage.tickets import HandoffTicket, stored_timestamp
 from bot.storage.unit_of_work import UnitOfWork
 
 _PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
+# Customer messages this long before the ticket was written are read too (the turn that
+# escalated, clocks of two processes).
+HANDOVER_SLACK_SECONDS = 5.0
 
 
 def _value_names() -> Tuple[str, ...]:
@@ -78,7 +81,10 @@ class ChatContext:
 
 
 def chat_context(events: EventRepository, ticket: HandoffTicket) -> ChatContext:
-    stored = [event.data for event in events.events_for(ticket.conversation_id)]
+    """Reads the slots of the values and the language, and only the customer's messages
+    since the ticket (before it, the assistant was listening and set slots from them)."""
+    stored = events.value_events(ticket.conversation_id, [*_value_names(), "language"],
+                                 (stored_timestamp(ticket.created_at) or 0.0) - HANDOVER_SLACK_SECONDS)
     return ChatContext(
         detected_error=ticket.detected_error,
         language=customer_language(ticket.language, stored),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import re
+import time
 
 from bot.catalogue.render import render_fix
 from bot.storage.canned_replies import CannedReplyInput
@@ -20,8 +21,8 @@ CHAT = f"/console/agent/chats/{CONVERSATION}"
 
 def claimed(console, events=()):
     """The test's ticket (period_closed, 2024-12-31, English) claimed by anna."""
-    console.databases.events.add_all([(CONVERSATION, {"timestamp": 1.0, **e}) for e in events])
     made = ticket(console)
+    console.databases.events.add_all([(CONVERSATION, {"timestamp": time.time(), **e}) for e in events])
     console.sign_in("anna")
     assert console.post(f"{CHAT}/claim").status_code == 302
     return made

@@ -8,7 +8,7 @@ from bot.catalogue.render import render_fix
 from bot.handoff import assist
 from bot.handoff.assist import ChatContext
 from bot.storage.canned_replies import CannedReplyInput
-from bot.storage.tickets import NewTicket
+from bot.storage.tickets import NewTicket, stored_timestamp
 from bot.storage.unit_of_work import UnitOfWork
 
 
@@ -90,10 +90,21 @@ def test_the_chat_context_and_its_canned_replies(databases):
         ticket = uow.tickets.open_ticket(NewTicket(
             "conv-assist-1", "customer_asked", "en", "account_not_active", {"account": "1930"}))
         uow.canned_replies.add(CannedReplyInput("acct", "sv", "Konto", "Gäller det {account}?"), "adam")
-    databases.events.add_all([("conv-assist-1", {**e, "timestamp": 1.0}) for e in (
-        slot("language", "sv"), said("det är konto 2440", account="2440"))])
+    escalated = stored_timestamp(ticket.created_at)
+    long_before = escalated - 3600
+    databases.events.add_all([("conv-assist-1", {**e, "timestamp": at}) for at, e in (
+        # Before the handover the assistant listened: its slots count, its messages were
+        # read into them (an entity it did not take as a slot is not the customer's value).
+        (long_before, said("konto 1111, serie A", account="1111", series="A")),
+        (long_before, slot("account", "1111")),
+        (long_before, slot("file_id", "42")),
+        (long_before, {"event": "bot", "text": "fix", "name": "file_id"}),
+        (escalated + 1, slot("language", "sv")),
+        (escalated + 2, said("det är konto 2440", account="2440")),
+        (escalated + 3, {"event": "action", "name": "account"}),
+    )])
     context = assist.chat_context(databases.events, ticket)
-    assert context == ChatContext("account_not_active", "sv", {"account": "2440"})
+    assert context == ChatContext("account_not_active", "sv", {"account": "2440", "file_id": "42"})
     choices = assist.canned_replies(uow, context)
     assert [(c.shortcut, c.language) for c in choices][:4] == [
         ("acct", "sv"), ("checking", "sv"), ("closing", "sv"), ("hello", "sv")]
