@@ -7,6 +7,8 @@
                                              resolve
     /console/api/agent/inbox                 the inbox as JSON (polled every second)
     /console/api/agent/chats/<id>/messages   the chat's messages after an event id (polled)
+    /console/api/agent/chats/<id>/suggestion the fix for an error (?error=, ?language=) with
+                                             the customer's values (agent assist)
 
 Every page works as plain forms; web/console/agent.js polls the JSON endpoints and
 sends the forms with fetch so that the page updates without reloading.  Any signed-in
@@ -34,7 +36,7 @@ from flask import (
 from bot.console import shared
 from bot.console.message_format import format_message, format_plain
 from bot.console.shared import console_blueprint, databases
-from bot.handoff import agents, inbox as queries, lifecycle
+from bot.handoff import agents, assist, inbox as queries, lifecycle
 from bot.handoff.hours import opening_hours
 from bot.handoff.rasa_api import RasaApi, RasaUnavailable
 from bot.handoff.watcher import ClaimTimeoutWatcher
@@ -235,13 +237,46 @@ def chat(conversation_id: str):
     entry = queries.entry(_uow(), ticket.id)
     events = databases().events
     messages = _as_shown(queries.messages_after(events, conversation_id))
+    mine = entry.details is not None and entry.details.claimed_by == g.user.username \
+        and ticket.status == CLAIMED
     return render_template(
-        "agent/chat.html", entry=entry.as_dict(), ticket=ticket,
-        mine=entry.details is not None and entry.details.claimed_by == g.user.username
-        and ticket.status == CLAIMED,
+        "agent/chat.html", entry=entry.as_dict(), ticket=ticket, mine=mine,
         messages=messages, last_id=queries.last_event_id(events, conversation_id),
         errors=_catalogue_errors(), poll_ms=POLL_MS, active=ticket.status in ACTIVE_STATUSES,
+        **(_assist(ticket) if mine else {}),
     )
+
+
+def _assist(ticket: HandoffTicket) -> Dict[str, Any]:
+    """What the chat page's assist needs: the suggested reply (the error and language from
+    the page's own form when it was sent without the script, ?error= &language=), the
+    canned replies, and the reply box filled with the suggestion on ?insert=1."""
+    context = assist.chat_context(databases().events, ticket)
+    suggestion = assist.suggest(context, request.args.get("error"), request.args.get("language"))
+    return {
+        "suggestion": _suggestion_json(suggestion),
+        "customer_language": context.language,
+        "canned": assist.canned_replies(_uow(), context),
+        "draft": suggestion.text if suggestion and request.args.get("insert") else "",
+    }
+
+
+def _suggestion_json(suggestion: Optional[assist.Suggestion]) -> Optional[Dict[str, Any]]:
+    if suggestion is None:
+        return None
+    return {"intent": suggestion.intent, "title": suggestion.title, "language": suggestion.language,
+            "text": suggestion.text, "html": format_message(suggestion.text)}
+
+
+@agent.route("/api/agent/chats/<conversation_id>/suggestion")
+def api_suggestion(conversation_id: str):
+    """The fix for ``?error=`` (default: the error understood) in ``?language=`` (default:
+    the customer's) with the customer's values, for the chat page's assist."""
+    context = assist.chat_context(databases().events, _active_ticket(conversation_id))
+    suggestion = assist.suggest(context, request.args.get("error"), request.args.get("language"))
+    if suggestion is None:
+        return jsonify({"error": "Pick one of the eight errors to suggest its fix."}), 404
+    return jsonify(_suggestion_json(suggestion))
 
 
 @agent.route("/api/agent/chats/<conversation_id>/messages")

@@ -26,6 +26,7 @@ from markupsafe import escape
 from bot.console import shared
 from bot.console.agent_views import init_agent_inbox
 from bot.console.auth_views import auth
+from bot.console.canned_views import canned
 from bot.console.conversation_views import conversations
 from bot.console.databases import Databases
 from bot.console.staff_views import staff_pages
@@ -74,7 +75,7 @@ def create_app(config: Optional[Settings] = None, databases: Optional[Databases]
     # The live-handoff inbox first: a wrong HANDOFF_HOURS stops the start before migrating.
     init_agent_inbox(app, config, watch=databases is None)  # /console/agent, /console/api/agent
     shared.init_app(app, config, databases)
-    for blueprint in (auth, conversations, staff_pages):
+    for blueprint in (auth, conversations, staff_pages, canned):
         app.register_blueprint(blueprint)
     init_training(app)  # /console/training
     return app

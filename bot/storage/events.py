@@ -17,7 +17,8 @@ import json
 from dataclasses import dataclass
 from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
 
-from sqlalchemy import Column, Float, Integer, MetaData, String, Table, Text, func, select, update
+from sqlalchemy import (Column, Float, Integer, MetaData, String, Table, Text, and_, func, or_, select,
+                        update)
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
@@ -137,6 +138,23 @@ class EventRepository:
                 .order_by(EVENTS.c.id.desc()).limit(1)
             ).scalar()
         return _parse(data) if data is not None else None
+
+    def value_events(self, sender_id: str, slot_names: Sequence[str],
+                     users_since: float) -> List[Dict[str, Any]]:
+        """The conversation's ``slot`` events of ``slot_names`` and its ``user`` events from
+        ``users_since`` on, oldest first: what agent assist reads the customer's values from,
+        without parsing every event of a long conversation (Rasa stores a slot's name in
+        ``action_name``)."""
+        query = (
+            select(EVENTS.c.data)
+            .where(EVENTS.c.sender_id == sender_id)
+            .where(or_(
+                and_(EVENTS.c.type_name == "slot", EVENTS.c.action_name.in_(list(slot_names))),
+                and_(EVENTS.c.type_name == "user", EVENTS.c.timestamp >= users_since)))
+            .order_by(EVENTS.c.id)
+        )
+        with self.engine.connect() as conn:
+            return [_parse(data) for (data,) in conn.execute(query)]
 
     def last_id(self, sender_id: str) -> int:
         """The id of the conversation's latest event (0: none)."""

@@ -20,6 +20,7 @@ from typing import Optional
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.storage.annotations import AuditRepository
+from bot.storage.canned_replies import CannedReplyRepository
 from bot.storage.database import make_engine, make_session_factory
 from bot.storage.migrate import ensure_schema
 from bot.storage.tickets import AgentRepository, TicketRepository
@@ -42,6 +43,7 @@ class UnitOfWork:
     tickets: TicketRepository
     agents: AgentRepository
     audit: AuditRepository
+    canned_replies: CannedReplyRepository
 
     def __init__(self, sessions: sessionmaker) -> None:
         self._sessions = sessions
@@ -58,6 +60,7 @@ class UnitOfWork:
         self.tickets = TicketRepository(self.session)
         self.agents = AgentRepository(self.session)
         self.audit = AuditRepository(self.session)
+        self.canned_replies = CannedReplyRepository(self.session)
         return self
 
     def __exit__(self, exc_type, exc, traceback) -> None:

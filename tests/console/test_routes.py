@@ -9,7 +9,8 @@ from tests.support.console import PASSWORD
 
 # The only routes of the pages process anyone may use without signing in.
 PUBLIC = {"health", "demo_page", "web_file"} | PUBLIC_ENDPOINTS
-DUMMY_ARGUMENTS = {"conversation_id": "conv-resolved-en-0001", "user_id": "1", "filename": "console.css"}
+DUMMY_ARGUMENTS = {"conversation_id": "conv-resolved-en-0001", "user_id": "1", "filename": "console.css",
+                   "reply_id": "1"}
 
 
 def urls_of(app):
@@ -136,6 +137,8 @@ def test_sign_in_needs_the_forms_csrf_token(console):
     ("/console/conversations/conv-resolved-en-0001/review", {"reviewed": "yes"}),
     ("/console/logout", {}),
     ("/console/users", {"username": "eve", "role": "admin", "password": "0123456789ab"}),
+    ("/console/canned-replies", {"shortcut": "bye", "language": "en", "title": "Bye", "text": "Bye!"}),
+    ("/console/canned-replies/1/delete", {}),
 ])
 def test_every_post_is_refused_without_the_csrf_token(console, url, data):
     console.sign_in("adam")

@@ -6,7 +6,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text
 
-from bot.storage import annotations, conversations, staff, tickets  # noqa: F401 (tables)
+from bot.storage import annotations, canned_replies, conversations, staff, tickets  # noqa: F401 (tables)
 from bot.storage.database import Base, make_engine
 from bot.storage.migrate import current_revision, downgrade, head_revision, upgrade
 from bot.storage.tickets import HandoffTicket, NewTicket
@@ -17,6 +17,7 @@ PROJECT_TABLES = {
     "conversation_notes", "conversation_reviews", "console_audit",
     "trainer_inbox_decisions",  # 0003_trainer
     "handoff_ticket_details", "handoff_agents",  # 0004_live_handoff
+    "canned_replies",  # 0006_canned_replies
 }
 
 

@@ -89,7 +89,8 @@
     var leaving = false;
     window.addEventListener("beforeunload", function () { leaving = true; });
     document.addEventListener("submit", function (event) {
-      if (event.target.id !== "reply") leaving = true;  // hand back, resolve: a page load
+      // Hand back, resolve: a page load.  The reply and the assist's insert stay on the page.
+      if (event.target.id !== "reply" && event.target.id !== "assist-pick") leaving = true;
     }, true);
     list.scrollTop = list.scrollHeight;
     setInterval(function () {
@@ -146,11 +147,151 @@
     });
   }
 
+  // -- agent assist: the suggested reply and canned replies, inserted into the reply box.
+
+  function insertIntoReply(box, text) {
+    // At the cursor (replacing a selection), so that the agent's own words stay.
+    var start = box.selectionStart, end = box.selectionEnd;
+    var before = box.value.slice(0, start);
+    var gap = before && !/\s$/.test(before) ? "\n" : "";
+    box.setRangeText(gap + text, start, end, "end");
+    box.rows = Math.max(box.rows, Math.min(12, box.value.split("\n").length + 1));
+    box.focus();
+  }
+
+  function suggestion(box) {
+    var section = document.getElementById("assist");
+    if (!section) return;
+    var form = document.getElementById("assist-pick");
+    var shown = document.getElementById("suggestion");
+    var insert = document.getElementById("assist-insert");
+    var option = document.getElementById("canned-option-suggestion");
+    function refresh() {
+      var error = form.elements.error.value;
+      if (!error) return;
+      var url = section.getAttribute("data-suggest") + "?error=" + encodeURIComponent(error)
+        + "&language=" + encodeURIComponent(form.elements.language.value);
+      fetch(url, { credentials: "same-origin", headers: { "Accept": "application/json" } })
+        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (s) {
+          if (!s) return;
+          // s.html is the console's escape-first rendering (bot/console/message_format.py).
+          shown.innerHTML = s.html;
+          shown.setAttribute("data-text", s.text);
+          insert.disabled = false;
+          if (option) {
+            option.setAttribute("data-text", s.text);
+            option.setAttribute("lang", s.language);
+            option.querySelector(".title").textContent = "Suggested: " + s.title;
+            option.querySelector(".lang").textContent = s.language;
+          }
+        })
+        .catch(function () { /* the shown suggestion stays */ });
+    }
+    form.elements.error.addEventListener("change", refresh);
+    form.elements.language.addEventListener("change", refresh);
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var text = shown.getAttribute("data-text");
+      if (text) insertIntoReply(box, text);
+    });
+  }
+
+  function cannedPicker(box) {
+    var picker = document.getElementById("canned-picker");
+    if (!picker) return;
+    var filter = document.getElementById("canned-filter");
+    var none = document.getElementById("canned-none");
+    var opener = document.getElementById("canned-open");
+    var options = Array.prototype.slice.call(picker.querySelectorAll("[role=option]"));
+    var active = null;
+
+    function visible() { return options.filter(function (o) { return !o.hidden; }); }
+    function activate(option) {
+      options.forEach(function (o) { o.classList.remove("active"); o.removeAttribute("aria-selected"); });
+      active = option;
+      if (option) {
+        option.classList.add("active");
+        option.setAttribute("aria-selected", "true");
+        filter.setAttribute("aria-activedescendant", option.id);
+        option.scrollIntoView({ block: "nearest" });
+      } else {
+        filter.removeAttribute("aria-activedescendant");
+      }
+    }
+    function apply() {
+      // "/checking", "check" and "Kollar" all find the same reply; an exact shortcut first.
+      var words = filter.value.trim().toLowerCase().replace(/^\//, "");
+      options.forEach(function (o) { o.hidden = words && o.getAttribute("data-keys").indexOf(words) < 0; });
+      var shown = visible();
+      var exact = shown.filter(function (o) { return o.getAttribute("data-shortcut") === words; });
+      none.hidden = shown.length > 0;
+      activate(exact[0] || shown[0] || null);
+    }
+    function open(typed) {
+      picker.hidden = false;
+      filter.value = typed || "";
+      apply();
+      filter.focus();
+    }
+    function close() {
+      picker.hidden = true;
+      box.focus();
+    }
+    function choose(option) {
+      picker.hidden = true;
+      insertIntoReply(box, option.getAttribute("data-text"));
+    }
+
+    opener.hidden = false;
+    opener.addEventListener("click", function () { open(""); });
+    box.addEventListener("keydown", function (event) {
+      if ((event.ctrlKey || event.metaKey) && (event.key === "k" || event.key === "K")) {
+        event.preventDefault();
+        open("");
+      } else if (event.key === "/" && !box.value && !event.ctrlKey && !event.metaKey && !event.altKey) {
+        event.preventDefault();
+        open("/");
+      }
+    });
+    filter.addEventListener("input", apply);
+    filter.addEventListener("keydown", function (event) {
+      var shown = visible(), at = shown.indexOf(active);
+      if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+        event.preventDefault();
+        if (!shown.length) return;
+        var step = event.key === "ArrowDown" ? 1 : -1;
+        activate(shown[(at + step + shown.length) % shown.length]);
+      } else if (event.key === "Enter") {
+        event.preventDefault();
+        if (active) choose(active);
+      } else if (event.key === "Escape") {
+        event.preventDefault();
+        close();
+      }
+    });
+    options.forEach(function (o) {
+      o.addEventListener("mousedown", function (event) { event.preventDefault(); choose(o); });
+    });
+    filter.addEventListener("blur", function () {
+      setTimeout(function () { if (!picker.contains(document.activeElement)) picker.hidden = true; }, 0);
+    });
+  }
+
+  function assist() {
+    var form = document.getElementById("reply");
+    if (!form) return;
+    var box = form.querySelector("textarea");
+    suggestion(box);
+    cannedPicker(box);
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     var inbox = document.getElementById("inbox");
     if (inbox) pollInbox(inbox);
     var chat = document.getElementById("chat");
     if (chat) pollChat(chat);
+    assist();
     ticking();
     setInterval(ticking, 1000);
   });
