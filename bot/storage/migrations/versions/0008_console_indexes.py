@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0008_console_indexes"
-down_revision: Union[str, Sequence[str], None] = "0005_agent_name_confirmed"
+down_revision: Union[str, Sequence[str], None] = "0006_canned_replies"
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
