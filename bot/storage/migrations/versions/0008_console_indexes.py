@@ -1,7 +1,7 @@
 """Indexes for the console on an aged database: the agent inbox's follow-ups, newest first.
 
 Revision ID: 0008_console_indexes
-Revises: 0005_agent_name_confirmed
+Revises: 0006_canned_replies
 Create Date: 2026-11-30
 
 The inbox pages through a status's tickets in created order (``WHERE status = 'open'
