@@ -327,3 +327,13 @@ def test_every_training_example_passes_the_backstop():
     examples = list(read_examples(Project().nlu_dir))
     assert len(examples) > 500
     assert [text for _, text, _ in examples if personal_number_problem(text)] == []
+
+
+@pytest.mark.parametrize("repeated", ["SE45 ", "4111 ", "4111-", "1 ", "\u200b1", "anna (at) "])
+def test_a_message_of_many_candidates_is_masked_quickly(repeated):
+    import time
+
+    message = repeated * (5000 // len(repeated))  # the longest message the channels read
+    started = time.perf_counter()
+    mask_text(message)
+    assert time.perf_counter() - started < 1
