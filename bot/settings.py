@@ -67,8 +67,10 @@ class Settings:
     console_admin_password: str
     # Session cookies sent over HTTPS only (behind a TLS-terminating proxy: set 1).
     console_secure_cookies: bool
-    # How long a sign-in lasts, in hours.
+    # How long a sign-in lasts at most, in hours.
     console_session_hours: int
+    # A console session ends after this many minutes without a request.
+    console_idle_minutes: int
     # Times in the console are shown, and dates filtered, in this time zone.
     console_timezone: str
     # --- Trainer ---
@@ -132,6 +134,7 @@ def settings(env: Optional[Mapping[str, str]] = None) -> Settings:
         console_admin_password=env.get("CONSOLE_ADMIN_PASSWORD", ""),
         console_secure_cookies=env.get("CONSOLE_SECURE_COOKIES", "0") in ("1", "true", "yes"),
         console_session_hours=int(env.get("CONSOLE_SESSION_HOURS", "8")),
+        console_idle_minutes=int(env.get("CONSOLE_IDLE_MINUTES", "30")),
         console_timezone=env.get("CONSOLE_TIMEZONE", "Europe/Stockholm"),
         trainer_confidence=float(env.get("TRAINER_CONFIDENCE", "0.7")),
         trainer_inbox_tags=tuple(

@@ -2,6 +2,7 @@
 
     /console/login            the sign-in form (public; throttled per address and name)
     /console/logout           POST: ends the session
+    /console/logout/everywhere  POST: ends every session of the user (every browser)
     /console/static/<file>    the console's CSS and scripts (public)
 
 Every attempt, good or bad, goes to the audit log.  The two public endpoints are
@@ -17,6 +18,7 @@ from bot.console.shared import console_blueprint, db, login_throttle, safe_next
 from bot.settings import PROJECT_ROOT
 from bot.storage.annotations import AuditRepository
 from bot.storage.staff import StaffRepository
+from bot.storage.staff_sessions import end_all
 
 STATIC_DIR = PROJECT_ROOT / "web" / "console"
 
@@ -65,6 +67,16 @@ def login():
 @auth.route("/logout", methods=["POST"])
 def logout():
     AuditRepository(db()).record(g.user.username, "signed_out")
+    db().commit()
+    end_session()
+    return redirect(url_for("auth.login"))
+
+
+@auth.route("/logout/everywhere", methods=["POST"])
+def logout_everywhere():
+    """Signs the user out in every browser (a lost laptop, a shared computer)."""
+    ended = end_all(db(), g.user.id)
+    AuditRepository(db()).record(g.user.username, "signed_out_everywhere", sessions=ended)
     db().commit()
     end_session()
     return redirect(url_for("auth.login"))

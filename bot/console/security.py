@@ -1,10 +1,13 @@
 """Sign-in, sessions, CSRF tokens, roles and login throttling for the console.
 
-Sessions are Flask's signed cookies (HttpOnly, SameSite=Lax, Secure when configured)
-holding the user's id, their ``session_epoch`` (bumped on password change, role change
-or disabling, which ends every session of that user) and a CSRF token that every POST
-must send back (form field ``csrf_token`` or header ``X-CSRF-Token``).  The guard that
-applies them to every console route is bot/console/shared.py.
+Sessions are kept on the server (bot/console/sessions.py; the cookie is HttpOnly,
+SameSite=Lax, Secure when configured, and holds only a random id).  A session holds the
+user's id, their ``session_epoch`` (bumped on password change, role change or
+disabling, which also deletes every session of that user) and a CSRF token that every
+POST must send back (form field ``csrf_token`` or header ``X-CSRF-Token``), compared in
+constant time.  Flask-WTF's CSRFProtect would do the same with a signed, timed token; it
+is not installed and would add nothing here.  The guard that applies them to every
+console route is bot/console/shared.py.
 """
 from __future__ import annotations
 
@@ -62,7 +65,9 @@ def csrf_valid() -> bool:
 
 
 def start_session(user: StaffUser) -> None:
+    """Signs ``user`` in with a new session id (bot/console/sessions.py)."""
     session.clear()
+    session.renew()
     session.permanent = True
     session["uid"] = user.id
     session["epoch"] = user.session_epoch

@@ -36,8 +36,10 @@ from bot.console.security import (
     load_user,
     secret_key,
 )
+from bot.console.sessions import SESSION_COOKIE, ServerSessionInterface
 from bot.settings import VAR_DIR, Settings
 from bot.storage.staff import StaffRepository
+from bot.storage.staff_sessions import Lifetimes
 
 # Reachable without a session: signing in, and the console's CSS and scripts.
 STATIC_ENDPOINT = "auth.static"
@@ -57,7 +59,7 @@ def init_app(app: Flask, config: Settings, databases: Optional[Databases] = None
     databases = databases or Databases.open(config.database_url, config.tracker_store_url)
     app.secret_key = secret_key(config.console_secret_key, VAR_DIR)
     app.config.update(
-        SESSION_COOKIE_NAME="console_session",
+        SESSION_COOKIE_NAME=SESSION_COOKIE,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=config.console_secure_cookies,
@@ -65,6 +67,10 @@ def init_app(app: Flask, config: Settings, databases: Optional[Databases] = None
         PERMANENT_SESSION_LIFETIME=dt.timedelta(hours=config.console_session_hours),
         MAX_CONTENT_LENGTH=1024 * 1024,
     )
+    app.session_interface = ServerSessionInterface(databases.sessions, Lifetimes(
+        idle_seconds=config.console_idle_minutes * 60,
+        lifetime_seconds=config.console_session_hours * 3600,
+    ))
     app.extensions["console"] = {
         "config": config,
         "databases": databases,
