@@ -1,6 +1,6 @@
 """Signing in and out of the console, and its static files (web/console/).
 
-    /console/login            the sign-in form (public; throttled per address and name)
+    /console/login            the sign-in form (public; throttled: login_throttle.py)
     /console/logout           POST: ends the session
     /console/logout/everywhere  POST: ends every session of the user (every browser)
     /console/static/<file>    the console's CSS and scripts (public)
@@ -13,8 +13,9 @@ from __future__ import annotations
 
 from flask import g, redirect, render_template, request, send_from_directory, url_for
 
+from bot.client_address import client_address
 from bot.console.security import end_session, start_session
-from bot.console.shared import console_blueprint, db, login_throttle, safe_next
+from bot.console.shared import config, console_blueprint, db, login_throttle, safe_next
 from bot.settings import PROJECT_ROOT
 from bot.storage.annotations import AuditRepository
 from bot.storage.staff import StaffRepository
@@ -37,15 +38,21 @@ def login():
             return redirect(safe_next(request.args.get("next")))
         return render_template("login.html", next=request.args.get("next", ""))
     throttle = login_throttle()
-    address = request.remote_addr or "?"
+    address = client_address(request.remote_addr, request.headers.get("X-Real-IP"),
+                             config().trusted_proxies)
     username = (request.form.get("username") or "").strip().lower()[:64]
     password = request.form.get("password") or ""
     target = request.form.get("next", "")
-    if throttle.blocked(address, username):
-        return render_template(
+    verdict = throttle.check(address, username)
+    if not verdict.allowed:
+        minutes = -(-verdict.retry_after // 60)
+        page = render_template(
             "login.html", next=target, username=username,
-            problem="Too many failed attempts. Wait 15 minutes and try again.",
-        ), 429
+            problem=f"Too many failed attempts for this name. Try again in {minutes} "
+                    f"minute{'s' if minutes != 1 else ''}.",
+        )
+        return page, 429, {"Retry-After": str(verdict.retry_after)}
+    throttle.wait(verdict)  # many failures from this address: slower, never refused
     staff = StaffRepository(db())
     user = staff.authenticate(username, password)
     audit = AuditRepository(db())

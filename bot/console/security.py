@@ -1,4 +1,4 @@
-"""Sign-in, sessions, CSRF tokens, roles and login throttling for the console.
+"""Sign-in, sessions, CSRF tokens and roles for the console (throttling: login_throttle.py).
 
 Sessions are kept on the server (bot/console/sessions.py; the cookie is HttpOnly,
 SameSite=Lax, Secure when configured, and holds only a random id).  A session holds the
@@ -14,11 +14,8 @@ from __future__ import annotations
 import hmac
 import os
 import secrets
-import threading
-import time
-from collections import defaultdict, deque
 from pathlib import Path
-from typing import Callable, Deque, Dict, Optional, Tuple
+from typing import Optional
 
 from flask import request, session
 
@@ -92,45 +89,3 @@ def load_user(staff: StaffRepository) -> Optional[StaffUser]:
 
 def has_role(user: Optional[StaffUser], role: str) -> bool:
     return user is not None and ROLE_RANK.get(user.role, -1) >= ROLE_RANK[role]
-
-
-class LoginThrottle:
-    """Slows down password guessing: failures per (address, name) and per address.
-
-    In memory, per process (the console runs in one pages process).
-    """
-
-    def __init__(
-        self, per_name: int = 5, per_address: int = 20, window_seconds: float = 900,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self.per_name = per_name
-        self.per_address = per_address
-        self.window = window_seconds
-        self.clock = clock
-        self._failures: Dict[Tuple[str, str], Deque[float]] = defaultdict(deque)
-        self._lock = threading.Lock()
-
-    def _recent(self, key: Tuple[str, str]) -> Deque[float]:
-        failures = self._failures[key]
-        cutoff = self.clock() - self.window
-        while failures and failures[0] < cutoff:
-            failures.popleft()
-        return failures
-
-    def blocked(self, address: str, username: str) -> bool:
-        with self._lock:
-            return (
-                len(self._recent((address, username.lower()))) >= self.per_name
-                or len(self._recent((address, ""))) >= self.per_address
-            )
-
-    def failed(self, address: str, username: str) -> None:
-        with self._lock:
-            now = self.clock()
-            self._recent((address, username.lower())).append(now)
-            self._recent((address, "")).append(now)
-
-    def succeeded(self, address: str, username: str) -> None:
-        with self._lock:
-            self._failures.pop((address, username.lower()), None)

@@ -26,10 +26,10 @@ from markupsafe import Markup, escape
 from sqlalchemy.orm import Session
 
 from bot.console.databases import Databases, format_time, zone
+from bot.console.login_throttle import LoginThrottle
 from bot.console.security import (
     CSRF_FIELD,
     ROLE_RANK,
-    LoginThrottle,
     csrf_token,
     csrf_valid,
     has_role,
@@ -74,7 +74,7 @@ def init_app(app: Flask, config: Settings, databases: Optional[Databases] = None
     app.extensions["console"] = {
         "config": config,
         "databases": databases,
-        "throttle": LoginThrottle(),
+        "throttle": LoginThrottle(databases.sessions, config.redis_url),
         "timezone": zone(config.console_timezone),
     }
     app.teardown_request(_close_session)

@@ -17,7 +17,7 @@ PROJECT_TABLES = {
     "conversation_notes", "conversation_reviews", "console_audit",
     "trainer_inbox_decisions",  # 0003_trainer
     "handoff_ticket_details", "handoff_agents",  # 0004_live_handoff
-    "staff_sessions",  # 0007_staff_sessions
+    "staff_sessions", "rate_counts",  # 0007_staff_sessions
 }
 
 
