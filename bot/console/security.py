@@ -36,7 +36,7 @@ def secret_key(configured: str, var_dir: Path) -> str:
     path = var_dir / SECRET_KEY_FILE
     if path.exists():
         return path.read_text(encoding="ascii").strip()
-    var_dir.mkdir(parents=True, exist_ok=True)
+    var_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     key = secrets.token_urlsafe(48)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
