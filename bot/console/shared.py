@@ -183,16 +183,22 @@ def safe_next(target: Optional[str]) -> str:
 
 # -- headers and errors
 
-def _security_headers(response: Response) -> Response:
-    response.headers.setdefault("Cache-Control", "no-store")
+def security_headers(response: Response, policy: str) -> Response:
+    """No framing, no sniffing, no referrer outside, and ``policy`` as the CSP (the demo
+    page and widget files use it too: bot/ops/page_security.py)."""
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["X-Frame-Options"] = "DENY"
     response.headers["Referrer-Policy"] = "same-origin"
-    response.headers["Content-Security-Policy"] = (
+    response.headers["Content-Security-Policy"] = policy
+    return response
+
+
+def _security_headers(response: Response) -> Response:
+    response.headers.setdefault("Cache-Control", "no-store")
+    return security_headers(response, (
         "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
         "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
-    )
-    return response
+    ))
 
 
 def _error(error):

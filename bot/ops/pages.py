@@ -19,7 +19,7 @@ import logging
 import sys
 from typing import Optional
 
-from flask import Flask, abort, jsonify, send_from_directory
+from flask import Flask, abort, jsonify, request, send_from_directory
 
 from bot.console import shared
 from bot.console.agent_views import init_agent_inbox
@@ -28,6 +28,7 @@ from bot.console.conversation_views import conversations
 from bot.console.databases import Databases
 from bot.console.staff_views import staff_pages
 from bot.console.training_views import init_training
+from bot.ops.page_security import add_page_headers, allowed_servers, server_allowed
 from bot.settings import PROJECT_ROOT, Settings, settings
 
 WEB_ROOT = PROJECT_ROOT / "web"
@@ -48,9 +49,22 @@ def create_app(config: Optional[Settings] = None, databases: Optional[Databases]
     def health():
         return jsonify({"status": "ok"})
 
+    def _allowed_servers():
+        return allowed_servers(config, request.host_url.rstrip("/"))
+
     @app.get("/")
     def demo_page():
+        server = request.args.get("server")
+        if server is not None and not server_allowed(server, _allowed_servers()):
+            return f"The chat server {server!r} is not allowed on this page (WIDGET_SERVERS).\n", 400, {
+                "Content-Type": "text/plain; charset=utf-8"}
         return send_from_directory(WEB_ROOT / "demo", "index.html")
+
+    @app.after_request
+    def page_headers(response):
+        if request.blueprint is None:  # web/ and /health; the console sets its own
+            add_page_headers(response, _allowed_servers())
+        return response
 
     @app.get("/<path:filename>")
     def web_file(filename: str):
@@ -68,8 +82,7 @@ def create_app(config: Optional[Settings] = None, databases: Optional[Databases]
 
 
 def main(argv=None) -> int:
-    import waitress
-
+    from bot.ops.slow_clients import create_server
     from bot.ops.users import ensure_first_admin
 
     parser = argparse.ArgumentParser(description="Serve the web pages and the staff console.")
@@ -81,8 +94,9 @@ def main(argv=None) -> int:
     app = create_app(config)
     ensure_first_admin(app.extensions["console"]["databases"], config.console_admin_password)
     print(f"Staff console: http://localhost:{args.port}/console", flush=True)
-    waitress.serve(app, host=args.host, port=args.port, threads=8, ident="pages",
-                   clear_untrusted_proxy_headers=True)
+    server = create_server(app, args.host, args.port, config.pages_request_seconds, threads=8,
+                           ident="pages", clear_untrusted_proxy_headers=True)
+    server.run()
     return 0
 
 
