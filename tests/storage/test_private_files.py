@@ -49,3 +49,10 @@ def test_the_projects_var_folder_is_made_private(tmp_path, monkeypatch):
     monkeypatch.setattr(database, "VAR_DIR", var)
     make_engine(f"sqlite:///{var / 'assistant.db'}").dispose()
     assert mode(var) == 0o700
+
+
+def test_the_migration_lock_beside_the_database_is_private(tmp_path):
+    from bot.storage.migrate import upgrade
+
+    upgrade(f"sqlite:///{tmp_path / 'assistant.db'}")
+    assert {p.name: mode(p) for p in tmp_path.iterdir()} == {p.name: 0o600 for p in tmp_path.iterdir()}
