@@ -67,8 +67,10 @@ class Settings:
     console_admin_password: str
     # Session cookies sent over HTTPS only (behind a TLS-terminating proxy: set 1).
     console_secure_cookies: bool
-    # How long a sign-in lasts, in hours.
+    # How long a sign-in lasts at most, in hours.
     console_session_hours: int
+    # A console session ends after this many minutes without a request.
+    console_idle_minutes: int
     # Times in the console are shown, and dates filtered, in this time zone.
     console_timezone: str
     # --- Trainer ---
@@ -92,6 +94,13 @@ class Settings:
     # The agent inbox warns when more tickets than this are unclosed (waiting, in progress
     # or follow-up): a backlog, or a flood of escalations; 0: never.
     handoff_active_warning: int
+    # --- Web pages ---
+    # Chat servers (origins, comma-separated) the demo page's ?server= may name and the
+    # page may connect to; empty: the page's own origin and its host on RASA_PORT.
+    widget_servers: tuple
+    # A request to the pages server must arrive whole within this many seconds (slow
+    # clients that trickle headers are cut off), and an idle connection closes after it.
+    pages_request_seconds: int
     # --- Network ---
     # Proxies whose X-Real-IP header names the client (comma-separated addresses,
     # bot/client_address.py); from anyone else the connection's peer counts.
@@ -150,6 +159,7 @@ def settings(env: Optional[Mapping[str, str]] = None) -> Settings:
         console_admin_password=env.get("CONSOLE_ADMIN_PASSWORD", ""),
         console_secure_cookies=env.get("CONSOLE_SECURE_COOKIES", "0") in ("1", "true", "yes"),
         console_session_hours=int(env.get("CONSOLE_SESSION_HOURS", "8")),
+        console_idle_minutes=int(env.get("CONSOLE_IDLE_MINUTES", "30")),
         console_timezone=env.get("CONSOLE_TIMEZONE", "Europe/Stockholm"),
         trainer_confidence=float(env.get("TRAINER_CONFIDENCE", "0.7")),
         trainer_inbox_tags=tuple(
@@ -161,6 +171,10 @@ def settings(env: Optional[Mapping[str, str]] = None) -> Settings:
         handoff_claim_timeout_seconds=int(env.get("HANDOFF_CLAIM_TIMEOUT_SECONDS", "180")),
         handoff_rasa_url=env.get("HANDOFF_RASA_URL", ""),
         handoff_active_warning=int(env.get("HANDOFF_ACTIVE_WARNING", "100")),
+        widget_servers=tuple(
+            s.strip() for s in env.get("WIDGET_SERVERS", "").split(",") if s.strip()
+        ),
+        pages_request_seconds=int(env.get("PAGES_REQUEST_SECONDS", "20")),
         trusted_proxies=tuple(
             a.strip() for a in env.get("TRUSTED_PROXIES", defaults["TRUSTED_PROXIES"]).split(",") if a.strip()
         ),

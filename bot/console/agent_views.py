@@ -45,6 +45,8 @@ from bot.storage.tickets import ACTIVE_STATUSES, CLAIMED, HandoffTicket
 from bot.storage.unit_of_work import UnitOfWork
 
 agent = console_blueprint("agent", __name__)
+# The largest integer SQLite and PostgreSQL (BIGINT) store.
+MAX_STORED_INT = 2 ** 63 - 1
 
 POLL_MS = 1000
 
@@ -104,6 +106,15 @@ def _active_ticket(conversation_id: str) -> HandoffTicket:
     if ticket is None:
         abort(404, "No handoff ticket for this conversation.")
     return ticket
+
+
+def _stored_int(text: str) -> int:
+    """An id or event id from a request: a ValueError unless the databases can hold it
+    (a larger one overflowed into a 500, issue 14 item 9)."""
+    value = int(text)
+    if abs(value) > MAX_STORED_INT:
+        raise ValueError(f"{text} is not an id")
+    return value
 
 
 def _follow_up_page() -> int:
@@ -216,7 +227,7 @@ def close_follow_ups():
     """Closes the ticked follow-ups (spam, a flood of escalations) with a reason, audited."""
     back = shared.safe_next(request.form.get("back"))
     try:
-        ids = [int(i) for i in request.form.getlist("ticket")]
+        ids = [_stored_int(i) for i in request.form.getlist("ticket")]
     except ValueError:
         return _fail("Choose follow-ups by their case numbers.", 400, back)
     try:
@@ -283,7 +294,7 @@ def api_suggestion(conversation_id: str):
 def api_messages(conversation_id: str):
     ticket = _active_ticket(conversation_id)
     try:
-        after = max(0, int(request.args.get("after", "0")))
+        after = max(0, _stored_int(request.args.get("after", "0")))
     except ValueError:
         abort(400, "after must be an event id")
     events = databases().events

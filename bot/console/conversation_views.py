@@ -82,10 +82,11 @@ def _catalogue_errors() -> List[tuple]:
 def index():
     context = _list_context()
     export_args = urlencode(context["filter"].to_args())
+    # A filter it cannot understand is explained on the page, with a 400 (never a 500).
     return render_template(
         "conversations.html", **context, errors=_catalogue_errors(),
         all_tags=context["repository"].all_tags(), export_args=export_args,
-    )
+    ), 400 if context["problems"] else 200
 
 
 def _conversation_json(row, tags, review, ticket=(None, None)) -> Dict[str, Any]:

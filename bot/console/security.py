@@ -1,21 +1,21 @@
-"""Sign-in, sessions, CSRF tokens, roles and login throttling for the console.
+"""Sign-in, sessions, CSRF tokens and roles for the console (throttling: login_throttle.py).
 
-Sessions are Flask's signed cookies (HttpOnly, SameSite=Lax, Secure when configured)
-holding the user's id, their ``session_epoch`` (bumped on password change, role change
-or disabling, which ends every session of that user) and a CSRF token that every POST
-must send back (form field ``csrf_token`` or header ``X-CSRF-Token``).  The guard that
-applies them to every console route is bot/console/shared.py.
+Sessions are kept on the server (bot/console/sessions.py; the cookie is HttpOnly,
+SameSite=Lax, Secure when configured, and holds only a random id).  A session holds the
+user's id, their ``session_epoch`` (bumped on password change, role change or
+disabling, which also deletes every session of that user) and a CSRF token that every
+POST must send back (form field ``csrf_token`` or header ``X-CSRF-Token``), compared in
+constant time.  Flask-WTF's CSRFProtect would do the same with a signed, timed token; it
+is not installed and would add nothing here.  The guard that applies them to every
+console route is bot/console/shared.py.
 """
 from __future__ import annotations
 
 import hmac
 import os
 import secrets
-import threading
-import time
-from collections import defaultdict, deque
 from pathlib import Path
-from typing import Callable, Deque, Dict, Optional, Tuple
+from typing import Optional
 
 from flask import request, session
 
@@ -36,7 +36,7 @@ def secret_key(configured: str, var_dir: Path) -> str:
     path = var_dir / SECRET_KEY_FILE
     if path.exists():
         return path.read_text(encoding="ascii").strip()
-    var_dir.mkdir(parents=True, exist_ok=True)
+    var_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     key = secrets.token_urlsafe(48)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -62,7 +62,9 @@ def csrf_valid() -> bool:
 
 
 def start_session(user: StaffUser) -> None:
+    """Signs ``user`` in with a new session id (bot/console/sessions.py)."""
     session.clear()
+    session.renew()
     session.permanent = True
     session["uid"] = user.id
     session["epoch"] = user.session_epoch
@@ -87,45 +89,3 @@ def load_user(staff: StaffRepository) -> Optional[StaffUser]:
 
 def has_role(user: Optional[StaffUser], role: str) -> bool:
     return user is not None and ROLE_RANK.get(user.role, -1) >= ROLE_RANK[role]
-
-
-class LoginThrottle:
-    """Slows down password guessing: failures per (address, name) and per address.
-
-    In memory, per process (the console runs in one pages process).
-    """
-
-    def __init__(
-        self, per_name: int = 5, per_address: int = 20, window_seconds: float = 900,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self.per_name = per_name
-        self.per_address = per_address
-        self.window = window_seconds
-        self.clock = clock
-        self._failures: Dict[Tuple[str, str], Deque[float]] = defaultdict(deque)
-        self._lock = threading.Lock()
-
-    def _recent(self, key: Tuple[str, str]) -> Deque[float]:
-        failures = self._failures[key]
-        cutoff = self.clock() - self.window
-        while failures and failures[0] < cutoff:
-            failures.popleft()
-        return failures
-
-    def blocked(self, address: str, username: str) -> bool:
-        with self._lock:
-            return (
-                len(self._recent((address, username.lower()))) >= self.per_name
-                or len(self._recent((address, ""))) >= self.per_address
-            )
-
-    def failed(self, address: str, username: str) -> None:
-        with self._lock:
-            now = self.clock()
-            self._recent((address, username.lower())).append(now)
-            self._recent((address, "")).append(now)
-
-    def succeeded(self, address: str, username: str) -> None:
-        with self._lock:
-            self._failures.pop((address, username.lower()), None)

@@ -26,18 +26,20 @@ from markupsafe import Markup, escape
 from sqlalchemy.orm import Session
 
 from bot.console.databases import Databases, format_time, zone
+from bot.console.login_throttle import LoginThrottle
 from bot.console.security import (
     CSRF_FIELD,
     ROLE_RANK,
-    LoginThrottle,
     csrf_token,
     csrf_valid,
     has_role,
     load_user,
     secret_key,
 )
+from bot.console.sessions import SESSION_COOKIE, ServerSessionInterface
 from bot.settings import VAR_DIR, Settings
 from bot.storage.staff import StaffRepository
+from bot.storage.staff_sessions import Lifetimes
 
 # Reachable without a session: signing in, and the console's CSS and scripts.
 STATIC_ENDPOINT = "auth.static"
@@ -57,7 +59,7 @@ def init_app(app: Flask, config: Settings, databases: Optional[Databases] = None
     databases = databases or Databases.open(config.database_url, config.tracker_store_url)
     app.secret_key = secret_key(config.console_secret_key, VAR_DIR)
     app.config.update(
-        SESSION_COOKIE_NAME="console_session",
+        SESSION_COOKIE_NAME=SESSION_COOKIE,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=config.console_secure_cookies,
@@ -65,10 +67,14 @@ def init_app(app: Flask, config: Settings, databases: Optional[Databases] = None
         PERMANENT_SESSION_LIFETIME=dt.timedelta(hours=config.console_session_hours),
         MAX_CONTENT_LENGTH=1024 * 1024,
     )
+    app.session_interface = ServerSessionInterface(databases.sessions, Lifetimes(
+        idle_seconds=config.console_idle_minutes * 60,
+        lifetime_seconds=config.console_session_hours * 3600,
+    ))
     app.extensions["console"] = {
         "config": config,
         "databases": databases,
-        "throttle": LoginThrottle(),
+        "throttle": LoginThrottle(databases.sessions, config.redis_url),
         "timezone": zone(config.console_timezone),
     }
     app.teardown_request(_close_session)
@@ -177,16 +183,22 @@ def safe_next(target: Optional[str]) -> str:
 
 # -- headers and errors
 
-def _security_headers(response: Response) -> Response:
-    response.headers.setdefault("Cache-Control", "no-store")
+def security_headers(response: Response, policy: str) -> Response:
+    """No framing, no sniffing, no referrer outside, and ``policy`` as the CSP (the demo
+    page and widget files use it too: bot/ops/page_security.py)."""
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["X-Frame-Options"] = "DENY"
     response.headers["Referrer-Policy"] = "same-origin"
-    response.headers["Content-Security-Policy"] = (
+    response.headers["Content-Security-Policy"] = policy
+    return response
+
+
+def _security_headers(response: Response) -> Response:
+    response.headers.setdefault("Cache-Control", "no-store")
+    return security_headers(response, (
         "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
         "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
-    )
-    return response
+    ))
 
 
 def _error(error):

@@ -101,7 +101,7 @@ def inbox():
     page, pages = _page(), max(1, -(-len(items) // PER_PAGE))
     return render_template("training/inbox.html", items=items[(page - 1) * PER_PAGE:page * PER_PAGE],
                            total=len(items), page=page, pages=pages, wanted=wanted, problems=problems,
-                           kept=_kept(), reasons=REASONS, intents=_intents())
+                           kept=_kept(), reasons=REASONS, intents=_intents()), 400 if problems else 200
 
 
 @training.route("/api/inbox")
@@ -109,7 +109,8 @@ def inbox():
 def api_inbox():
     wanted, problems = InboxFilter.from_args(request.args)
     items = _inbox().items(filter=wanted)
-    return jsonify({"items": [item.as_dict() for item in items], "total": len(items), "problems": problems})
+    return jsonify({"items": [item.as_dict() for item in items], "total": len(items), "problems": problems}
+                   ), 400 if problems else 200
 
 
 @training.route("/inbox/decide", methods=["POST"])

@@ -20,9 +20,10 @@ from typing import Dict, List, Optional
 import yaml
 
 from bot.ops.balancer import nginx_command, nginx_config
-from bot.settings import PROJECT_ROOT, Settings, settings
+from bot.settings import PROJECT_ROOT, VAR_DIR, Settings, settings
 
 MODEL_PATH = PROJECT_ROOT / "models" / "current.tar.gz"
+TOKEN_FILE = "rasa-api-token"
 RASA = str(Path(sys.executable).with_name("rasa"))
 
 
@@ -59,6 +60,17 @@ def endpoints_file(config: Settings, directory: Path) -> Path:
     return path
 
 
+def token_file(config: Settings, directory: Path) -> Path:
+    """The Rasa HTTP API's token in a file only this user can read (mode 600), which the
+    Rasa servers read at start (bot/runtime/rasa_server.py) and staff can look into."""
+    path = directory / TOKEN_FILE
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)  # also when the file was there before with other modes
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(config.rasa_api_token)
+    return path
+
+
 def processes(config: Settings, run_dir: Path, model: Path = MODEL_PATH) -> Dict[str, Process]:
     """Every process of the assistant, by name, for the given settings."""
     endpoints = str(endpoints_file(config, run_dir))
@@ -87,7 +99,8 @@ def processes(config: Settings, run_dir: Path, model: Path = MODEL_PATH) -> Dict
             "--cors", *config.allowed_origins,
         ]
         if config.rasa_api_token:
-            argv += ["--enable-api", "--auth-token", config.rasa_api_token]
+            # Never the token itself on a command line: the process list shows it to all.
+            argv += ["--enable-api", "--auth-token-file", str(token_file(config, run_dir))]
         name = f"rasa server {number}" if many else "rasa server"
         result[name] = Process(argv, f"http://127.0.0.1:{port}/", {
             "SANIC_REQUEST_MAX_SIZE": str(MAX_REQUEST_BYTES),
@@ -165,8 +178,11 @@ class Assistant:
 
     @property
     def run_dir(self) -> Path:
-        path = PROJECT_ROOT / "var" / f"run-{self.config.rasa_port}"
-        path.mkdir(parents=True, exist_ok=True)
+        # var/ holds the databases, the token and the logs: for this user only.
+        VAR_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
+        VAR_DIR.chmod(0o700)
+        path = VAR_DIR / f"run-{self.config.rasa_port}"
+        path.mkdir(mode=0o700, exist_ok=True)
         return path
 
     def start_process(self, name: str, wait: bool = True, timeout: float = 180) -> None:
@@ -221,9 +237,9 @@ def main() -> int:
         return 1
     made_token = not os.environ.get("RASA_API_TOKEN")
     assistant = Assistant()
-    if made_token:
-        print(f"Rasa HTTP API token for this run: {assistant.env['RASA_API_TOKEN']}")
     config = assistant.config
+    if made_token:  # never the token itself: logs are read by more people than staff
+        print(f"Rasa HTTP API token for this run: in {assistant.run_dir / TOKEN_FILE} (mode 600)")
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
     try:
         assistant.start()

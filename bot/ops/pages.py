@@ -20,7 +20,7 @@ import socket
 import sys
 from typing import Optional
 
-from flask import Flask, Response, abort, jsonify, send_from_directory
+from flask import Flask, Response, abort, jsonify, request, send_from_directory
 from markupsafe import escape
 
 from bot.console import shared
@@ -31,6 +31,7 @@ from bot.console.conversation_views import conversations
 from bot.console.databases import Databases
 from bot.console.staff_views import staff_pages
 from bot.console.training_views import init_training
+from bot.ops.page_security import add_page_headers, allowed_servers, server_allowed
 from bot.settings import PROJECT_ROOT, Settings, settings
 
 WEB_ROOT = PROJECT_ROOT / "web"
@@ -60,9 +61,22 @@ def create_app(config: Optional[Settings] = None, databases: Optional[Databases]
     def health():
         return jsonify({"status": "ok"})
 
+    def _allowed_servers():
+        return allowed_servers(config, request.host_url.rstrip("/"))
+
     @app.get("/")
     def demo_page():
+        server = request.args.get("server")
+        if server is not None and not server_allowed(server, _allowed_servers()):
+            return f"The chat server {server!r} is not allowed on this page (WIDGET_SERVERS).\n", 400, {
+                "Content-Type": "text/plain; charset=utf-8"}
         return Response(demo_page_html(config), mimetype="text/html")
+
+    @app.after_request
+    def page_headers(response):
+        if request.blueprint is None:  # web/ and /health; the console sets its own
+            add_page_headers(response, _allowed_servers())
+        return response
 
     @app.get("/<path:filename>")
     def web_file(filename: str):
@@ -82,8 +96,7 @@ def create_app(config: Optional[Settings] = None, databases: Optional[Databases]
 
 
 def main(argv=None) -> int:
-    import waitress
-
+    from bot.ops.slow_clients import create_server
     from bot.ops.users import ensure_first_admin
 
     parser = argparse.ArgumentParser(description="Serve the web pages and the staff console.")
@@ -103,7 +116,9 @@ def main(argv=None) -> int:
         listen = {"sockets": [bound]}
     print(f"Staff console: http://localhost:{bound.getsockname()[1] if args.port == 0 else args.port}/console",
           flush=True)
-    waitress.serve(app, threads=8, ident="pages", clear_untrusted_proxy_headers=True, **listen)
+    server = create_server(app, config.pages_request_seconds, threads=8, ident="pages",
+                           clear_untrusted_proxy_headers=True, **listen)
+    server.run()
     return 0
 
 

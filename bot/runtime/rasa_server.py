@@ -1,10 +1,15 @@
 """`python -m bot.runtime.rasa_server ARGS` is `rasa ARGS` with bot/runtime/rasa_patches.py applied.
 
-The launcher starts the Rasa server processes this way.
+The launcher starts the Rasa server processes this way.  ``--auth-token-file PATH`` (ours,
+not Rasa's) reads the HTTP API's token from a file (mode 600) and hands it to Rasa as
+``--auth-token`` inside this process only: a token on the command line is in the process
+list for every user of the machine to read (issue 14 item 8).
 """
 from __future__ import annotations
 
 import sys
+from pathlib import Path
+from typing import List
 
 from bot.runtime.rasa_patches import apply
 
@@ -13,8 +18,21 @@ def main() -> None:
     apply()
     from rasa.__main__ import main as rasa_main
 
-    sys.argv = ["rasa", *sys.argv[1:]]
+    sys.argv = ["rasa", *with_token_from_file(sys.argv[1:])]
     rasa_main()
+
+
+TOKEN_FILE_OPTION = "--auth-token-file"
+
+
+def with_token_from_file(args: List[str]) -> List[str]:
+    """``args`` with ``--auth-token-file PATH`` replaced by ``--auth-token`` and the file's
+    contents (this process's own argument list; /proc/<pid>/cmdline keeps the original)."""
+    if TOKEN_FILE_OPTION not in args:
+        return list(args)
+    at = args.index(TOKEN_FILE_OPTION)
+    token = Path(args[at + 1]).read_text(encoding="utf-8").strip()
+    return [*args[:at], "--auth-token", token, *args[at + 2:]]
 
 
 if __name__ == "__main__":

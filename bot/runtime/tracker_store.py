@@ -30,7 +30,6 @@ import asyncio
 import itertools
 import json
 import logging
-from pathlib import Path
 from typing import Any, Dict, List, Optional
 
 from rasa.core.brokers.broker import EventBroker
@@ -43,6 +42,7 @@ from bot.runtime.db_retry import is_retryable, with_db_retry
 from bot.privacy import mask_event
 from bot.settings import settings
 from bot.storage.conversations import merge_into_summary
+from bot.storage.database import private_sqlite_file
 from bot.storage.to_a_person import paused_at_the_end
 
 logger = logging.getLogger(__name__)
@@ -69,9 +69,7 @@ class ConfiguredSQLTrackerStore(SQLTrackerStore):
         kwargs.pop("host", None)  # Rasa passes the endpoint's (empty) url as host
         config = settings()
         url = url or config.tracker_store_url
-        parsed = make_url(url)
-        if parsed.get_backend_name() == "sqlite" and parsed.database:
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        private_sqlite_file(url)  # mode 600 before SQLite creates it
         # SQLTrackerStore uses a host that contains "://" as the whole URL.
         super().__init__(domain=domain, host=url, event_broker=event_broker, **kwargs)
         self.database_url = database_url or config.database_url

@@ -332,6 +332,10 @@ class SummaryWriter:
 # -- reading: the console's conversation list
 
 TRI_STATE = {"yes": True, "no": False}
+# Dates the filters accept: a day and the next one must be times a timestamp can hold
+# (9999-12-31 + 1 day overflowed into a 500, issue 14 item 9).
+FIRST_DAY = dt.date(1970, 1, 2)
+LAST_DAY = dt.date(9998, 12, 31)
 
 
 @dataclass
@@ -362,9 +366,14 @@ class ConversationFilter:
         for name in ("date_from", "date_to"):
             if get(name):
                 try:
-                    values[name] = dt.date.fromisoformat(get(name))
+                    day = dt.date.fromisoformat(get(name))
                 except ValueError:
                     problems.append(f"{name.replace('_', ' ')}: not a date (YYYY-MM-DD)")
+                    continue
+                if FIRST_DAY <= day <= LAST_DAY:
+                    values[name] = day
+                else:
+                    problems.append(f"{name.replace('_', ' ')}: a date from {FIRST_DAY} to {LAST_DAY}")
         if get("error"):
             if get("error") in _error_intents():
                 values["error"] = get("error")

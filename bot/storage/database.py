@@ -1,11 +1,14 @@
 """Engine and session factory for a SQLAlchemy URL (SQLAlchemy 1.4, 2.0-style API)."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import declarative_base, sessionmaker
+
+from bot.settings import VAR_DIR
 
 Base = declarative_base()
 
@@ -19,11 +22,29 @@ def _enable_sqlite_wal(dbapi_connection, _record) -> None:
     cursor.close()
 
 
+def private_sqlite_file(url: str) -> None:
+    """A SQLite database (every conversation, staff accounts) readable by this user only:
+    the file and its WAL files mode 600, made so before SQLite creates it, and the
+    project's var/ folder mode 700 (they were world-readable, issue 14 item 9).  A folder
+    elsewhere is the bank's to set; it is only created, private, when missing."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
+        return
+    path = Path(parsed.database)
+    folder = path.parent
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if folder.resolve() == VAR_DIR.resolve():
+        folder.chmod(0o700)
+    os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+    for file in (path, Path(f"{path}-wal"), Path(f"{path}-shm"), Path(f"{path}-journal")):
+        if file.exists():
+            file.chmod(0o600)
+
+
 def make_engine(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        private_sqlite_file(url)
         engine = create_engine(url, future=True)
         event.listen(engine, "connect", _enable_sqlite_wal)
         return engine

@@ -16,6 +16,7 @@ import contextlib
 import fcntl
 import functools
 import logging
+import os
 from pathlib import Path
 from typing import Iterator, Optional
 
@@ -58,8 +59,9 @@ def _sqlite_file_lock(database: Optional[str]) -> Iterator[None]:
         yield
         return
     lock_path = Path(database).with_name(Path(database).name + ".migrate-lock")
-    lock_path.parent.mkdir(parents=True, exist_ok=True)
-    with open(lock_path, "a") as handle:
+    lock_path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    # Empty, but beside the database: private like it (bot/storage/database.py).
+    with os.fdopen(os.open(lock_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "a") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield

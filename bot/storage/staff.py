@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from bot.storage.annotations import now
 from bot.storage.database import Base
+from bot.storage.staff_sessions import end_all
 
 ROLES = ("agent", "trainer", "admin")
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
@@ -31,7 +32,8 @@ class StaffUser(Base):
     password_hash = Column(String(255), nullable=False)
     role = Column(String(16), nullable=False)
     active = Column(Boolean, nullable=False, default=True)
-    # Bumped on password change or disabling: sessions carrying an older value end.
+    # Bumped on password change or disabling: sessions carrying an older value end
+    # (their rows are deleted too: bot/storage/staff_sessions.py).
     session_epoch = Column(Integer, nullable=False, default=0)
     created_at = Column(Float, nullable=False)
     created_by = Column(String(64))
@@ -116,14 +118,17 @@ class StaffRepository:
         validate_password(password)
         user.password_hash = hash_password(password)
         user.session_epoch += 1
+        end_all(self.session, user.id)  # signed out everywhere
 
     def set_role(self, user: StaffUser, role: str) -> None:
         user.role = validate_role(role)
         user.session_epoch += 1
+        end_all(self.session, user.id)  # signed out everywhere
 
     def set_active(self, user: StaffUser, active: bool) -> None:
         user.active = active
         user.session_epoch += 1
+        end_all(self.session, user.id)  # signed out everywhere
 
     def active_admins(self) -> int:
         return self.session.execute(

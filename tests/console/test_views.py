@@ -39,9 +39,9 @@ def test_filters_combine_in_the_query_string(signed_in):
     assert listed(signed_in, "?error=period_closed&escalated=no") == ["conv-private-en-0005"]
 
 
-def test_a_bad_filter_is_explained_not_an_error(signed_in):
+def test_a_bad_filter_is_explained_with_a_400(signed_in):
     page = signed_in.get("/console/conversations?date_from=tomorrow&confidence_below=x")
-    assert page.status_code == 200
+    assert page.status_code == 400
     text = page.get_data(as_text=True)
     assert "date from: not a date" in text and "confidence below: a number" in text
     api = signed_in.get("/console/api/conversations?escalated=perhaps")

@@ -64,3 +64,52 @@ def test_no_session_cookie_outside_the_console(console):
 
 def test_the_project_root_is_where_web_is():
     assert (Path(WEB_ROOT) / "demo" / "index.html").exists()
+
+
+# -- issue 14 item 9: headers, and the chat servers ?server= may name
+
+@pytest.mark.parametrize("url", ["/", "/widget/export-help-chat.js", "/demo/demo.js", "/health"])
+def test_the_pages_cannot_be_framed_or_sniffed(client, url):
+    headers = client.get(url).headers
+    assert headers["X-Frame-Options"] == "DENY"
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["Referrer-Policy"] == "same-origin"
+    policy = headers["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in policy and "script-src 'self';" in policy
+
+
+def test_the_demo_page_has_no_inline_script():
+    page = (WEB_ROOT / "demo" / "index.html").read_text()
+    assert "<script>" not in page and "onclick" not in page
+
+
+def test_the_page_connects_only_to_its_own_chat_servers(client):
+    policy = client.get("/", base_url="http://bank.example:8080").headers["Content-Security-Policy"]
+    connect = policy.split("connect-src ")[1].split(";")[0].split()
+    assert connect == ["'self'", "http://bank.example:8080", "ws://bank.example:8080",
+                       "http://bank.example:5005", "ws://bank.example:5005",
+                       "https://bank.example:5005", "wss://bank.example:5005"]
+
+
+@pytest.mark.parametrize("server,status", [
+    ("http://localhost:5005", 200),
+    ("https://localhost:5005/", 200),
+    ("http://localhost", 200),  # the page's own origin
+    ("http://evil.example:5005", 400),
+    ("http://localhost:6666", 400),
+    ("javascript:alert(1)", 400),
+    ("http://localhost:5005@evil.example", 400),
+    ("", 400),
+])
+def test_server_may_name_only_an_allowed_chat_server(client, server, status):
+    response = client.get("/", query_string={"server": server})
+    assert response.status_code == status, server
+
+
+def test_the_allowed_servers_are_a_setting(sqlite_databases):
+    from tests.support.console import make_console
+
+    client = make_console(sqlite_databases, WIDGET_SERVERS="https://chat.bank.example").client
+    assert client.get("/?server=https://chat.bank.example").status_code == 200
+    assert client.get("/?server=http://localhost:5005").status_code == 400
+    assert "wss://chat.bank.example" in client.get("/").headers["Content-Security-Policy"]

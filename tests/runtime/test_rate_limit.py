@@ -3,7 +3,6 @@ memory, in the Redis at 127.0.0.1:6379 (keys under a namespace of each test's ow
 deleted afterwards) or both; no test depends on when it runs, none sleeps."""
 import logging
 import types
-import uuid
 
 import limits.storage.memory
 import limits.storage.redis
@@ -13,6 +12,7 @@ import redis
 from bot.runtime import circuit
 from bot.runtime.rate_limit import RateLimiter
 from tests.support.ports import refused_port
+from tests.support.redis_namespaces import redis_namespace
 
 REDIS_URL = "redis://127.0.0.1:6379/15"
 # 2026-11-30 hh:mm:00 UTC; a test starts half a second before it, at hh:mm-1:59.5.
@@ -44,18 +44,14 @@ def clock(monkeypatch):
 @pytest.fixture
 def new_limiter(clock):
     """Makes limiters that count in one namespace of this test's own."""
-    namespace = f"test-{uuid.uuid4().hex}"
     made = []
+    with redis_namespace(REDIS_URL) as namespace:
 
-    def make(redis_url: str = "") -> RateLimiter:
-        made.append(RateLimiter(redis_url, namespace=namespace))
-        return made[-1]
+        def make(redis_url: str = "") -> RateLimiter:
+            made.append(RateLimiter(redis_url, namespace=namespace))
+            return made[-1]
 
-    yield make
-    client = redis.Redis.from_url(REDIS_URL)
-    keys = list(client.scan_iter(f"{namespace}/*"))
-    if keys:
-        client.delete(*keys)
+        yield make
 
 
 @pytest.fixture(params=["memory", "redis"])

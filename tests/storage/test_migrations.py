@@ -18,6 +18,7 @@ PROJECT_TABLES = {
     "trainer_inbox_decisions",  # 0003_trainer
     "handoff_ticket_details", "handoff_agents",  # 0004_live_handoff
     "canned_replies",  # 0006_canned_replies
+    "staff_sessions", "rate_counts",  # 0007_staff_sessions
 }
 
 

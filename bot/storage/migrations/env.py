@@ -4,7 +4,7 @@ from __future__ import annotations
 from alembic import context
 
 from bot.storage.database import Base, make_engine
-from bot.storage import annotations, canned_replies, conversations, staff, tickets  # noqa: F401 (tables)
+from bot.storage import annotations, canned_replies, conversations, rate_counts, staff, staff_sessions, tickets  # noqa: F401 (tables)
 
 config = context.config
 if config.config_file_name:  # run from the alembic command line

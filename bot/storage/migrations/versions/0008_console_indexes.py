@@ -1,7 +1,7 @@
 """Indexes for the console on an aged database: the agent inbox's follow-ups, newest first.
 
 Revision ID: 0008_console_indexes
-Revises: 0006_canned_replies
+Revises: 0007_staff_sessions
 Create Date: 2026-11-30
 
 The inbox pages through a status's tickets in created order (``WHERE status = 'open'
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0008_console_indexes"
-down_revision: Union[str, Sequence[str], None] = "0006_canned_replies"
+down_revision: Union[str, Sequence[str], None] = "0007_staff_sessions"
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
