@@ -4,8 +4,10 @@
   body gets a 400 that says what is wrong, a long message or a flood a polite answer,
   and a failure inside Rasa (a database or Redis down) a polite 503 instead of `[]`.
 - GuardedSocketIOInput: Rasa's socket.io channel (the widget), but a conversation id
-  must be long and random, a socket may only write into the conversation it asked for,
-  and the same length and rate checks apply.
+  must be long and random, a socket is in one conversation at a time, may only write into
+  the conversation it asked for (never, without asking, into Rasa's shared "default"), may
+  ask at most MAX_SESSION_REQUESTS times, and the same length and rate checks apply; a
+  refused message gets a ``request_refused`` event saying why.
 
 Live handoff (bot/handoff/): an agent's message is a bot event with ``agent`` in its
 metadata, appended through Rasa's HTTP API; ``HandoffSocketIOOutput`` sends it to the
@@ -35,6 +37,7 @@ from sanic.request import Request
 
 from bot.runtime.socket_manager import client_manager
 from bot.runtime.inbound import (
+    MAX_JSON_DEPTH,
     is_too_long,
     message_problem,
     metadata_problem,
@@ -89,6 +92,9 @@ class GuardedRestInput(RestInput):
                 body = json.loads(request.body or b"")
             except (ValueError, UnicodeDecodeError):
                 return response.json({"error": "the body must be JSON"}, status=400)
+            except RecursionError:  # nested ~1,000 deep: the parser's own limit
+                return response.json({"error": "the body must be JSON nested at most "
+                                               f"{MAX_JSON_DEPTH} levels deep"}, status=400)
             problem = request_problem(body)
             if problem:
                 return response.json({"error": problem}, status=400)
@@ -195,6 +201,13 @@ class _HandoffLookup:
             return None
 
 
+# What a socket is told when its request is refused: {"reason": ..., "error": words}.
+REFUSED_EVENT = "request_refused"
+# Session requests one socket may make: the widget makes one per connection, and one more
+# when two tabs start a conversation at the same moment.
+MAX_SESSION_REQUESTS = 5
+
+
 class GuardedSocketIOInput(SocketIOInput):
     @classmethod
     def name(cls) -> Text:
@@ -218,11 +231,28 @@ class GuardedSocketIOInput(SocketIOInput):
         handoff = _HandoffLookup(guard.config)
         # Which conversation each connected socket asked for: it may write only there.
         session_of: Dict[str, str] = {}
+        # How many session requests each connected socket made (at most
+        # MAX_SESSION_REQUESTS: one socket joined 300 conversations in 0.5 s).
+        requests_of: Dict[str, int] = {}
+
+        async def refuse(sid: Text, reason: str, error: str) -> None:
+            """Tells the socket why its request was not taken (nothing else happens)."""
+            await sio.emit(REFUSED_EVENT, {"reason": reason, "error": error}, room=sid)
 
         async def session_request(sid: Text, data: Any) -> None:
+            requests_of[sid] = requests_of.get(sid, 0) + 1
+            if requests_of[sid] > MAX_SESSION_REQUESTS:
+                logger.warning("socket %s asked for too many conversations", sid)
+                await refuse(sid, "too_many_sessions",
+                             f"at most {MAX_SESSION_REQUESTS} session requests per connection")
+                await sio.disconnect(sid)
+                return
             requested = data.get("session_id") if isinstance(data, dict) else None
             if sender_problem(requested):
                 requested = uuid.uuid4().hex  # a fresh, unguessable conversation
+            previous = session_of.get(sid)
+            if previous is not None and previous != requested:
+                sio.leave_room(sid, previous)  # one conversation per socket
             session_of[sid] = requested
             sio.enter_room(sid, requested)
             await sio.emit("session_confirm", requested, room=sid)
@@ -233,22 +263,31 @@ class GuardedSocketIOInput(SocketIOInput):
 
         async def disconnect(sid: Text) -> None:
             session_of.pop(sid, None)
+            requests_of.pop(sid, None)
 
         async def handle_message(sid: Text, data: Any) -> None:
             output = HandoffSocketIOOutput(sio, self.bot_message_evt)
             if not isinstance(data, dict):
+                await refuse(sid, "bad_message", "a message must be an object")
                 return
             sender = data.get("session_id")
-            if sender != session_of.get(sid):
+            if sid not in session_of:
+                # Rasa would file it under the conversation "default", shared by all.
+                await refuse(sid, "no_session", "send session_request before any message")
+                return
+            if sender != session_of[sid]:
                 logger.warning("socket %s wrote into a conversation it did not ask for", sid)
+                await refuse(sid, "wrong_session", "write only into the session confirmed")
                 return
             text, metadata = data.get("message", ""), data.get(self.metadata_key) or {}
             if isinstance(metadata, str):
                 try:
                     metadata = json.loads(metadata)
-                except ValueError:
+                except (ValueError, RecursionError):
                     metadata = {}
-            if message_problem(text) or metadata_problem(metadata):
+            problem = message_problem(text) or metadata_problem(metadata)
+            if problem:
+                await refuse(sid, "bad_message", problem)
                 return
             environ = sio.get_environ(sid) or {}
             address = client_address(environ.get("REMOTE_ADDR"), environ.get("HTTP_X_REAL_IP"))

@@ -1,4 +1,5 @@
-"""`python -m bot.runtime.rasa_server ARGS` is `rasa ARGS` with bot/runtime/rasa_patches.py applied.
+"""`python -m bot.runtime.rasa_server ARGS` is `rasa ARGS` with bot/runtime/rasa_patches.py
+and bot/runtime/payload_entities.py applied.
 
 The launcher starts the Rasa server processes this way.
 """
@@ -6,11 +7,13 @@ from __future__ import annotations
 
 import sys
 
+from bot.runtime import payload_entities
 from bot.runtime.rasa_patches import apply
 
 
 def main() -> None:
     apply()
+    payload_entities.apply()
     from rasa.__main__ import main as rasa_main
 
     sys.argv = ["rasa", *sys.argv[1:]]
