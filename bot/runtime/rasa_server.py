@@ -1,5 +1,5 @@
-"""`python -m bot.runtime.rasa_server ARGS` is `rasa ARGS` with bot/runtime/rasa_patches.py
-and bot/runtime/payload_entities.py applied.
+"""`python -m bot.runtime.rasa_server ARGS` is `rasa ARGS` with bot/runtime/rasa_patches.py,
+bot/runtime/payload_entities.py and bot/runtime/slow_clients.py applied.
 
 The launcher starts the Rasa server processes this way.
 """
@@ -7,13 +7,15 @@ from __future__ import annotations
 
 import sys
 
-from bot.runtime import payload_entities
+from bot.runtime import payload_entities, slow_clients
 from bot.runtime.rasa_patches import apply
+from bot.settings import settings
 
 
 def main() -> None:
     apply()
     payload_entities.apply()
+    slow_clients.apply(settings().request_read_timeout_seconds)
     from rasa.__main__ import main as rasa_main
 
     sys.argv = ["rasa", *sys.argv[1:]]
