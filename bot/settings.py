@@ -98,6 +98,10 @@ class Settings:
     # The agent inbox warns when more tickets than this are unclosed (waiting, in progress
     # or follow-up): a backlog, or a flood of escalations; 0: never.
     handoff_active_warning: int
+    # New handoff tickets allowed per customer address and hour, and in all per hour
+    # (bot/handoff/flood.py); 0: no limit.
+    escalations_per_address_per_hour: int
+    escalations_per_hour: int
     # --- Network ---
     # Proxies whose X-Real-IP header names the client (comma-separated addresses,
     # bot/client_address.py); from anyone else the connection's peer counts.
@@ -151,6 +155,8 @@ def settings(env: Optional[Mapping[str, str]] = None) -> Settings:
         handoff_claim_timeout_seconds=int(env.get("HANDOFF_CLAIM_TIMEOUT_SECONDS", "180")),
         handoff_rasa_url=env.get("HANDOFF_RASA_URL", ""),
         handoff_active_warning=int(env.get("HANDOFF_ACTIVE_WARNING", "100")),
+        escalations_per_address_per_hour=int(env.get("ESCALATIONS_PER_ADDRESS_PER_HOUR", "3")),
+        escalations_per_hour=int(env.get("ESCALATIONS_PER_HOUR", "200")),
         trusted_proxies=tuple(
             a.strip() for a in env.get("TRUSTED_PROXIES", defaults["TRUSTED_PROXIES"]).split(",") if a.strip()
         ),

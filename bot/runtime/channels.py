@@ -35,6 +35,7 @@ from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
 from sanic import Blueprint, response
 from sanic.request import Request
 
+from bot.handoff.flood import CLIENT_KEY, client_key
 from bot.runtime.socket_manager import client_manager
 from bot.runtime.inbound import (
     MAX_JSON_DEPTH,
@@ -58,6 +59,14 @@ class _Guard:
     def __init__(self, config: Optional[Settings] = None) -> None:
         self.config = config or settings()
         self.limiter = RateLimiter(self.config.redis_url)
+
+    def metadata_with_client(self, metadata: Any, address: str) -> Dict[str, Any]:
+        """The message's metadata with the key of the customer's address, for the
+        escalation limits (bot/handoff/flood.py); whatever the body said under that
+        name is replaced."""
+        metadata = dict(metadata) if isinstance(metadata, dict) else {}
+        metadata[CLIENT_KEY] = client_key(address, self.config.action_server_token)
+        return metadata
 
     def refusal(
         self, sender: str, text: str, address: Optional[str]
@@ -107,7 +116,8 @@ class GuardedRestInput(RestInput):
             collector = CollectingOutputChannel()
             try:
                 await on_new_message(UserMessage(
-                    text, collector, sender, input_channel="rest", metadata=body.get("metadata"),
+                    text, collector, sender, input_channel="rest",
+                    metadata=guard.metadata_with_client(body.get("metadata"), address),
                 ))
             except Exception:  # noqa: BLE001 - the customer gets an answer whatever broke
                 logger.exception("REST message from %s could not be handled", sender)
@@ -201,6 +211,22 @@ class _HandoffLookup:
             return None
 
 
+def quiet_when_closed(handle_request: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
+    """engine.io's Sanic handler, marked as a websocket handler.
+
+    Once a websocket it took over closes, engine.io's handler returns None (everything
+    went over the socket); Sanic takes None only from handlers marked ``is_websocket``
+    (as its own websocket routes are) and logged every other one as an ERROR with a
+    traceback: one per closed chat, 221 in 15 minutes of the probe (issue 14, item 9).
+    HTTP long-polling requests get their responses as before."""
+
+    async def handle(*args: Any, **kwargs: Any) -> Any:
+        return await handle_request(*args, **kwargs)
+
+    handle.is_websocket = True  # type: ignore[attr-defined]
+    return handle
+
+
 # What a socket is told when its request is refused: {"reason": ..., "error": words}.
 REFUSED_EVENT = "request_refused"
 # Session requests one socket may make: the widget makes one per connection, and one more
@@ -222,6 +248,7 @@ class GuardedSocketIOInput(SocketIOInput):
         guard = _Guard()
         webhook = super().blueprint(on_new_message)
         sio = self.sio
+        sio.eio.handle_request = quiet_when_closed(sio.eio.handle_request)
         manager = client_manager(guard.config.redis_url)
         if manager is not None:
             # Emits reach the customer's socket whichever Rasa process holds it.
@@ -297,7 +324,8 @@ class GuardedSocketIOInput(SocketIOInput):
                 return
             try:
                 await on_new_message(UserMessage(
-                    text, output, sender, input_channel=self.name(), metadata=metadata,
+                    text, output, sender, input_channel=self.name(),
+                    metadata=guard.metadata_with_client(metadata, address),
                 ))
             except Exception:  # noqa: BLE001
                 logger.exception("socket.io message from %s could not be handled", sender)

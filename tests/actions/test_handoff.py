@@ -196,3 +196,32 @@ def test_unreadable_hours_mean_follow_up_not_silence(tickets, database_url, monk
     assert [m["response"] for m in messages] == ["utter_escalated"]
     assert tickets.tickets_for("conv-hours-1")[0].status == OPEN
 
+
+def flooding_tracker(sender: str, key: str, text: str = "I want to talk to a person") -> Tracker:
+    tracker = make_tracker([(text, "request_human")], sender_id=sender)
+    tracker.events[-1]["metadata"] = {"client_key": key}
+    return tracker
+
+
+def test_a_conversation_opened_by_a_bare_button_payload_opens_no_ticket(tickets):
+    # A script's one-request ticket: "/request_human" as the very first message.
+    events, messages = run(ActionEscalate(), flooding_tracker("conv-payload-1", "k1", "/request_human"))
+    assert [m["response"] for m in messages] == ["utter_describe_before_person"]
+    assert events == [] and tickets.tickets_for("conv-payload-1") == []
+    # The button the assistant then shows (or one from any earlier answer) opens one.
+    tracker = flooding_tracker("conv-payload-1", "k1", "/request_human")
+    tracker.events.insert(0, {"event": "bot", "text": "Happy to bring in a person."})
+    run(ActionEscalate(), tracker)
+    assert len(tickets.tickets_for("conv-payload-1")) == 1
+
+
+def test_past_the_limit_of_an_address_no_ticket_and_a_clear_answer(tickets, monkeypatch):
+    monkeypatch.setenv("ESCALATIONS_PER_ADDRESS_PER_HOUR", "2")
+    for n in range(2):
+        run(ActionEscalate(), flooding_tracker(f"conv-flood-{n}", "same-address"))
+    events, messages = run(ActionEscalate(), flooding_tracker("conv-flood-2", "same-address"))
+    assert [m["response"] for m in messages] == ["utter_escalation_limited"]
+    assert events == [] and tickets.tickets_for("conv-flood-2") == []
+    # Another address still gets its ticket.
+    run(ActionEscalate(), flooding_tracker("conv-flood-3", "other-address"))
+    assert len(tickets.tickets_for("conv-flood-3")) == 1

@@ -17,6 +17,7 @@ PROJECT_TABLES = {
     "conversation_notes", "conversation_reviews", "console_audit",
     "trainer_inbox_decisions",  # 0003_trainer
     "handoff_ticket_details", "handoff_agents",  # 0004_live_handoff
+    "handoff_escalations",  # 0006_handoff_escalations
 }
 
 
