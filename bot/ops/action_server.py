@@ -70,6 +70,13 @@ def call_problem(call: Any) -> Optional[str]:
     return sender_problem(call["tracker"].get("sender_id"))
 
 
+def too_large(request: Request) -> bool:
+    """Whether the request's body is (announced as) over MAX_REQUEST_BYTES."""
+    announced = request.headers.get("content-length", "")
+    return (announced.isdigit() and int(announced) > MAX_REQUEST_BYTES) or \
+        len(request.body or b"") > MAX_REQUEST_BYTES
+
+
 def create_app(token: str, action_package: str = "actions") -> Sanic:
     """rasa-sdk's app for ``action_package``, with the token and conversation id checked
     before any action runs."""
@@ -87,6 +94,10 @@ def create_app(token: str, action_package: str = "actions") -> Sanic:
         if not token_matches(request.headers.get(TOKEN_HEADER), token):
             logger.warning("refused a call to %r without the action server's token", request.path)
             return response.json({"error": "not authorised"}, status=401)
+        if too_large(request):
+            # Sanic refuses it while reading, then runs this middleware on what it read.
+            return response.json({"error": f"the body must be under {MAX_REQUEST_BYTES} bytes"},
+                                 status=413)
         if request.path == "/webhook" and request.method == "POST":
             problem = call_problem(action_call(request.body,
                                                request.headers.get("Content-Encoding")))

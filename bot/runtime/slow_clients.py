@@ -39,13 +39,22 @@ def overdue(protocol: Any, now: float) -> bool:
     return http.stage is Stage.REQUEST or (http.stage is Stage.HANDLER and bool(http.request_body))
 
 
+def enforce(protocol: Any) -> None:
+    """At a request's deadline: closes the connection as Sanic's own timeout does (408)
+    if the request has still not arrived whole."""
+    if getattr(protocol, "_task", None) and overdue(protocol, current_time()):
+        protocol._http.exception = RequestTimeout("Request Timeout")
+        protocol._task.cancel()
+
+
 def apply(read_seconds: float) -> None:
-    """Patches Sanic's HttpProtocol (its ``data_received`` and ``check_timeouts``; Http's
-    own methods are recompiled from source by Sanic's TouchUp and cannot be wrapped)."""
-    if getattr(HttpProtocol.check_timeouts, "read_deadline", False):
+    """Patches Sanic's HttpProtocol.data_received (Http's own methods are recompiled from
+    source by Sanic's TouchUp and cannot be wrapped).  Sanic's periodic check runs only
+    every half of its shortest timeout (Rasa's keep-alive is 120 s: once a minute), so
+    each request gets a timer of its own at its deadline."""
+    if getattr(HttpProtocol.data_received, "read_deadline", False):
         return
     data_received = HttpProtocol.data_received
-    check_timeouts = HttpProtocol.check_timeouts
 
     def receive(self: HttpProtocol, data: bytes) -> None:
         http, context = getattr(self, "_http", None), _context(self)
@@ -53,15 +62,8 @@ def apply(read_seconds: float) -> None:
             # The first bytes of a request (of the connection's first, before Sanic has
             # set the connection up): it has read_seconds to arrive whole.
             setattr(context, _DEADLINE, current_time() + read_seconds)
+            self.loop.call_later(read_seconds + 0.05, enforce, self)
         data_received(self, data)
 
-    def check_deadline(self: HttpProtocol) -> None:
-        if self._task and overdue(self, current_time()):
-            self._http.exception = RequestTimeout("Request Timeout")
-            self._task.cancel()
-            return
-        check_timeouts(self)
-
-    check_deadline.read_deadline = True
+    receive.read_deadline = True
     HttpProtocol.data_received = receive
-    HttpProtocol.check_timeouts = check_deadline

@@ -4,7 +4,7 @@ from types import SimpleNamespace
 
 from sanic.http import Stage
 
-from bot.runtime.slow_clients import _DEADLINE, overdue
+from bot.runtime.slow_clients import _DEADLINE, enforce, overdue
 
 
 def connection(stage, deadline, request_body=None, websocket=False):
@@ -27,3 +27,11 @@ def test_idle_connections_and_websockets_are_left_to_sanic():
     assert not overdue(connection(Stage.IDLE, 10.0), 11)
     assert not overdue(connection(Stage.HANDLER, 10.0, request_body=True, websocket=True), 11)
     assert not overdue(SimpleNamespace(), 11)
+
+
+def test_at_the_deadline_an_unfinished_request_is_closed_with_a_408():
+    cancelled = []
+    protocol = connection(Stage.REQUEST, 0.0)
+    protocol._task = SimpleNamespace(cancel=lambda: cancelled.append(True))
+    enforce(protocol)
+    assert cancelled and protocol._http.exception.status_code == 408
