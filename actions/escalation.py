@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ConversationPaused, FollowupAction, SlotSet
@@ -25,11 +25,13 @@ from actions.conversation import (
     language_of,
     latest_intent,
     recent_customer_messages,
+    user_messages,
     values_of,
 )
 from bot.catalogue.bank import support_contact
 from bot.catalogue.intents import FALLBACK_INTENT
 from bot.handoff import lifecycle
+from bot.handoff.flood import CLIENT_KEY, EscalationLimits
 from bot.handoff.hours import expected_answer, opening_hours
 from bot.privacy import mask_text
 from bot.settings import Settings, settings
@@ -56,6 +58,27 @@ def when_a_person_answers(config: Settings, language: str) -> str:
     return expected_answer(opening_hours(config), dt.datetime.now(dt.timezone.utc), language)
 
 
+def client_key_of(tracker: Tracker) -> Optional[str]:
+    """The key of the customer's address, from the latest message's metadata (the
+    channels set it, bot/handoff/flood.py); None for messages that came another way."""
+    messages = user_messages(tracker)
+    metadata = (messages[-1].get("metadata") if messages else None) or {}
+    key = metadata.get(CLIENT_KEY) if isinstance(metadata, dict) else None
+    return key if isinstance(key, str) and 0 < len(key) <= 64 else None
+
+
+def unprompted_payload(tracker: Tracker) -> bool:
+    """The conversation opens with a button's payload ("/request_human") that nothing
+    offered: the assistant has said nothing yet.  A script's way to open a ticket in one
+    request; a customer clicks buttons the assistant showed."""
+    text = tracker.latest_message.get("text") or ""
+    return text.startswith("/") and not any(e.get("event") == "bot" for e in tracker.events)
+
+
+def escalation_limits(config: Settings) -> EscalationLimits:
+    return EscalationLimits(config.escalations_per_address_per_hour, config.escalations_per_hour)
+
+
 def ask_for_email(expected: str) -> List[Dict[Text, Any]]:
     """Events that keep when to expect an answer and ask for an e-mail address."""
     return [SlotSet("handoff_expected", expected), SlotSet("contact_email", None),
@@ -78,6 +101,9 @@ class ActionEscalate(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:
         config = settings()
+        if unprompted_payload(tracker):
+            dispatcher.utter_message(response="utter_describe_before_person")
+            return []
         new = NewTicket(
             conversation_id=tracker.sender_id,
             reason=escalation_reason(tracker),
@@ -90,11 +116,18 @@ class ActionEscalate(Action):
                 mask_text(message)
                 for message in recent_customer_messages(tracker, config.ticket_recent_messages)
             ],
+            client_key=client_key_of(tracker),
         )
         try:
             # A unit of work on sessions made now, from the settings (bot/storage/unit_of_work.py).
             escalation = lifecycle.escalate(UnitOfWork.for_database(config.database_url), new,
-                                            opening_hours(config))
+                                            opening_hours(config), limits=escalation_limits(config))
+        except lifecycle.EscalationLimited as limited:
+            # No new ticket; the conversation itself is stored as always.
+            logger.warning("escalation of %s refused: %s", tracker.sender_id, limited)
+            dispatcher.utter_message(response="utter_escalation_limited",
+                                     support_contact=support_contact(config, new.language))
+            return []
         except SQLAlchemyError:
             # The customer must not be left in silence because a database is down.
             logger.exception("Could not open a handoff ticket for %s", tracker.sender_id)

@@ -6,7 +6,9 @@ another error message, "I want a person") ends the form without an address, and 
 assistant handles the message as usual (the question is not repeated after every message;
 asking for a person again asks again).  A valid address is stored
 on the conversation's ticket, as written (staff need it to write back); in the tracker
-store it is masked like any other e-mail address.
+store it is masked like any other e-mail address.  It is saved only when the stored
+conversation shows the question asked (``question_was_asked``): a forged call to the action
+server overwrote another customer's address (issue 14, item 2).
 """
 from __future__ import annotations
 
@@ -25,11 +27,24 @@ from bot.catalogue.bank import support_contact
 from bot.handoff import lifecycle
 from bot.handoff.contact import find_email
 from bot.settings import settings
+from bot.storage.database import make_engine
+from bot.storage.events import EventRepository
 from bot.storage.unit_of_work import UnitOfWork
 
 logger = logging.getLogger(__name__)
 
 SLOT = "contact_email"
+
+
+def question_was_asked(sender_id: str) -> bool:
+    """Whether the stored conversation (not the tracker in the call, which whoever calls
+    the action server writes) shows the e-mail question waiting for its answer.  Asked
+    once per answer, on an engine of its own (no pool left behind)."""
+    engine = make_engine(settings().tracker_store_url)
+    try:
+        return EventRepository(engine).requested_slot(sender_id) == SLOT
+    finally:
+        engine.dispose()
 
 
 class ValidateEmailForm(FormValidationAction):
@@ -57,6 +72,10 @@ class ValidateEmailForm(FormValidationAction):
             dispatcher.utter_message(response="utter_contact_email_invalid")
             return {SLOT: None}
         try:
+            if not question_was_asked(tracker.sender_id):
+                logger.warning("e-mail for %s not saved: the stored conversation did not ask "
+                               "for one", tracker.sender_id)
+                return {SLOT: None}
             lifecycle.save_contact_email(UnitOfWork.for_database(settings().database_url),
                                          tracker.sender_id, email)
         except SQLAlchemyError:

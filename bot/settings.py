@@ -55,6 +55,12 @@ class Settings:
     rasa_processes: int
     # Token for Rasa's HTTP API; empty: the API is not enabled at all.
     rasa_api_token: str
+    # The secret Rasa sends the action server (bot/ops/action_server.py); empty: the
+    # launcher makes one once per machine, var/action-server-token (mode 600).
+    action_server_token: str
+    # A request must arrive whole (headers and body) within this many seconds, however
+    # slowly it trickles in (Rasa and the action server: bot/runtime/slow_clients.py).
+    request_read_timeout_seconds: float
     # Longest customer message the assistant reads; longer ones get a polite answer.
     max_message_chars: int
     # Messages allowed per minute from one conversation, and from one address.
@@ -101,6 +107,10 @@ class Settings:
     # A request to the pages server must arrive whole within this many seconds (slow
     # clients that trickle headers are cut off), and an idle connection closes after it.
     pages_request_seconds: int
+    # New handoff tickets allowed per customer address and hour, and in all per hour
+    # (bot/handoff/flood.py); 0: no limit.
+    escalations_per_address_per_hour: int
+    escalations_per_hour: int
     # --- Network ---
     # Proxies whose X-Real-IP header names the client (comma-separated addresses,
     # bot/client_address.py); from anyone else the connection's peer counts.
@@ -152,6 +162,8 @@ def settings(env: Optional[Mapping[str, str]] = None) -> Settings:
         redis_url=env.get("REDIS_URL", defaults["REDIS_URL"]),
         rasa_processes=int(env.get("RASA_PROCESSES", defaults["RASA_PROCESSES"])),
         rasa_api_token=env.get("RASA_API_TOKEN", ""),
+        action_server_token=env.get("ACTION_SERVER_TOKEN", ""),
+        request_read_timeout_seconds=float(env.get("REQUEST_READ_TIMEOUT_SECONDS", "10")),
         max_message_chars=int(env.get("MAX_MESSAGE_CHARS", "5000")),
         rate_limit_per_sender=int(env.get("RATE_LIMIT_PER_SENDER", "30")),
         rate_limit_per_address=int(env.get("RATE_LIMIT_PER_ADDRESS", "120")),
@@ -175,6 +187,8 @@ def settings(env: Optional[Mapping[str, str]] = None) -> Settings:
             s.strip() for s in env.get("WIDGET_SERVERS", "").split(",") if s.strip()
         ),
         pages_request_seconds=int(env.get("PAGES_REQUEST_SECONDS", "20")),
+        escalations_per_address_per_hour=int(env.get("ESCALATIONS_PER_ADDRESS_PER_HOUR", "3")),
+        escalations_per_hour=int(env.get("ESCALATIONS_PER_HOUR", "200")),
         trusted_proxies=tuple(
             a.strip() for a in env.get("TRUSTED_PROXIES", defaults["TRUSTED_PROXIES"]).split(",") if a.strip()
         ),

@@ -29,11 +29,12 @@ SECRET_KEY_FILE = "console-secret-key"
 ROLE_RANK = {role: rank for rank, role in enumerate(ROLES)}
 
 
-def secret_key(configured: str, var_dir: Path) -> str:
-    """CONSOLE_SECRET_KEY, else a random key generated once and kept in var/ (mode 600)."""
+def secret_key(configured: str, var_dir: Path, name: str = SECRET_KEY_FILE) -> str:
+    """CONSOLE_SECRET_KEY, else a random key generated once and kept in var/``name``
+    (mode 600).  The launcher keeps the action server's token the same way."""
     if configured:
         return configured
-    path = var_dir / SECRET_KEY_FILE
+    path = var_dir / name
     if path.exists():
         return path.read_text(encoding="ascii").strip()
     var_dir.mkdir(mode=0o700, parents=True, exist_ok=True)

@@ -27,6 +27,7 @@ so the ticket never claims something the customer did not see.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import time
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Sequence, Tuple
@@ -34,6 +35,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 from bot.handoff.agents import profile_in
 from bot.handoff.contact import find_email
 from bot.handoff.errors import HandoffError, TransitionNotAllowed
+from bot.handoff.flood import IN_ALL, EscalationLimits
 from bot.handoff.hours import OpeningHours, expected_answer
 from bot.handoff.rasa_api import RasaApi, action_event, bot_event, utterance
 from bot.handoff.responses import render
@@ -52,7 +54,10 @@ from bot.storage.tickets import (
 )
 from bot.storage.unit_of_work import UnitOfWork
 
-__all__ = ["HandoffError", "TransitionNotAllowed", "TRANSITIONS", "Escalation", "escalate",
+logger = logging.getLogger(__name__)
+
+__all__ = ["HandoffError", "TransitionNotAllowed", "TRANSITIONS", "Escalation", "EscalationLimited",
+           "escalate",
            "save_contact_email", "save_email_typed_live", "claim", "reply", "hand_back", "resolve", "close_follow_ups",
            "time_out_waiting",
            "follow_up_events"]
@@ -154,17 +159,49 @@ class Escalation:
         return self.ticket.status == OPEN and not self.contact_email
 
 
+# The audit row that tells staff the hourly total of new tickets was reached.
+CAPPED = "handoff_escalations_capped"
+
+
+class EscalationLimited(HandoffError):
+    """No new ticket: the client or everyone together opened too many in the last hour
+    (bot/handoff/flood.py); ``limit`` says which (``address`` or ``hour``)."""
+
+    def __init__(self, limit: str) -> None:
+        super().__init__(f"too many escalations ({limit})")
+        self.limit = limit
+
+
+def _over_limit(uow: UnitOfWork, new: NewTicket, limits: EscalationLimits,
+                now: dt.datetime) -> Optional[str]:
+    since = now - dt.timedelta(hours=1)
+    by_client = uow.tickets.opened_since(since, new.client_key) if new.client_key else 0
+    in_all = uow.tickets.opened_since(since) if limits.per_hour else 0
+    exceeded = limits.exceeded(by_client, in_all)
+    if exceeded == IN_ALL and not uow.audit.recorded_since(CAPPED, since.timestamp()):
+        # The first refusal of the hour: staff see it in the audit log (and the log).
+        logger.warning("%d escalations in the last hour: new tickets refused", in_all)
+        uow.audit.record("assistant", CAPPED, new.conversation_id, limit=limits.per_hour)
+    return exceeded
+
+
 def escalate(uow: UnitOfWork, new: NewTicket, hours: OpeningHours,
-             now: Optional[dt.datetime] = None) -> Escalation:
+             now: Optional[dt.datetime] = None,
+             limits: Optional[EscalationLimits] = None) -> Escalation:
     """The conversation's unclosed ticket if it has one; else a new one, ``waiting`` when
     the team is on duty (within the hours and an agent switched on), ``open`` if not.  A
     follow-up (``open``) whose customer asks again while the team is on duty becomes a
-    live chat: ``waiting`` again (``ask_again``), its wait counted from now, audited."""
+    live chat: ``waiting`` again (``ask_again``), its wait counted from now, audited.
+    A new ticket past ``limits`` is refused: ``EscalationLimited``."""
     now = now or utcnow()
     with uow:
         existing = uow.tickets.open_ticket_for(new.conversation_id)
         live = hours.is_open(now) and uow.agents.on_duty() > 0
         if existing is None:
+            exceeded = _over_limit(uow, new, limits, now) if limits else None
+            if exceeded:
+                uow.commit()  # the audit row, if any
+                raise EscalationLimited(exceeded)
             ticket = uow.tickets.open_ticket(new, status=WAITING if live else OPEN)
             return Escalation(ticket, created=True)
         if existing.status == OPEN and live and transition(uow, existing.id, "ask_again", OPEN):

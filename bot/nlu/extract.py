@@ -132,6 +132,30 @@ EXTRACTORS = {
 }
 
 
+# What each value may be, whole, once found: the groups the extractors above capture.
+# A button payload (``/account_not_active{"account": "1930"}``) names its values itself,
+# past the extractors; they must look like values extracted from text (valid_value).
+VALUE_SHAPES = {
+    "account": re.compile(r"\d{4}"),
+    "series": re.compile(r"[A-ZÅÄÖ]{1,2}"),
+    "file_id": re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}"),
+    "period_date": _DATE,
+    "error_code": ERROR_CODE_PATTERN,
+}
+
+
+def valid_value(name: str, value: object) -> bool:
+    """Whether ``value`` is one the extractor of ``name`` could have given."""
+    if not isinstance(value, str):
+        return False
+    if name == "accounting_system":
+        return value in ACCOUNTING_SYSTEMS.values()
+    if name == "file_id" and value.lower() in _WORDS_FILE_ID_IS_NOT:
+        return False
+    shape = VALUE_SHAPES.get(name)
+    return bool(shape and shape.fullmatch(value))
+
+
 def extract_values(text: str) -> Dict[str, str]:
     """Every value found in the text, by entity name."""
     plain = normalise_pasted_error(text)

@@ -18,10 +18,28 @@ from rasa.nlu.extractors.extractor import EntityExtractorMixin
 from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.nlu.extract import extract_accounting_system, extract_values
+from bot.nlu.extract import extract_accounting_system, extract_values, valid_value
 from bot.nlu.language import detect_language
 
 LANGUAGE_ENTITY = "language"
+LANGUAGES = ("en", "sv")
+
+
+def checked_payload_entities(entities: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    """The entities a button payload named (``/greet{"language": "sv"}``) that pass the
+    same checks as extracted ones; the rest are dropped (logged by the caller).  Without
+    this, ``/account_not_active{"account": "**x** [link](…)"}`` put markup into the
+    assistant's own reply (issue 14, item 9)."""
+    return [entity for entity in entities if payload_entity_valid(entity)]
+
+
+def payload_entity_valid(entity: Any) -> bool:
+    if not isinstance(entity, dict):
+        return False
+    name, value = entity.get("entity"), entity.get("value")
+    if name == LANGUAGE_ENTITY:
+        return value in LANGUAGES
+    return valid_value(str(name), value)
 
 
 @DefaultV1Recipe.register(
@@ -63,7 +81,7 @@ class ExportValueExtractor(GraphComponent, EntityExtractorMixin):
             {"entity": name, "value": value, **_span(text, value)}
             for name, value in values.items()
         ]
-        page_language = metadata.get("language") if metadata.get("language") in ("en", "sv") else None
+        page_language = metadata.get("language") if metadata.get("language") in LANGUAGES else None
         typed_language = None if transaction else detect_language(text)
         language = typed_language or page_language
         if language:

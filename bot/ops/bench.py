@@ -148,7 +148,9 @@ def run_model(model: Path, conversations: int, concurrency: int, think: float = 
         connection.execute(text(f"CREATE SCHEMA {schema}"))
     url = f"{POSTGRES}?options=-csearch_path%3D{schema}"
     env = {**PORTS, "ASSISTANT_PROFILE": "production", "DATABASE_URL": url,
-           "TRACKER_STORE_URL": url, "RASA_API_TOKEN": uuid.uuid4().hex}
+           "TRACKER_STORE_URL": url, "RASA_API_TOKEN": uuid.uuid4().hex,
+           # The load is many customers escalating: measured without escalation limits.
+           "ESCALATIONS_PER_ADDRESS_PER_HOUR": "0", "ESCALATIONS_PER_HOUR": "0"}
     logs = Path(tempfile.mkdtemp(prefix="bench-"))
     try:
         started = time.perf_counter()

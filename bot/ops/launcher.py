@@ -19,11 +19,13 @@ from typing import Dict, List, Optional
 
 import yaml
 
+from bot.console.security import secret_key
 from bot.ops.balancer import nginx_command, nginx_config
 from bot.settings import PROJECT_ROOT, VAR_DIR, Settings, settings
 
 MODEL_PATH = PROJECT_ROOT / "models" / "current.tar.gz"
 TOKEN_FILE = "rasa-api-token"
+ACTION_TOKEN_FILE = "action-server-token"
 RASA = str(Path(sys.executable).with_name("rasa"))
 
 
@@ -40,6 +42,11 @@ class Process:
     argv: List[str]
     health_url: str
     env: Dict[str, str] = field(default_factory=dict)
+
+
+def action_server_token(configured: str) -> str:
+    """ACTION_SERVER_TOKEN, else the secret made once into var/action-server-token (mode 600)."""
+    return secret_key(configured, VAR_DIR, ACTION_TOKEN_FILE)
 
 
 def balanced(config: Settings) -> bool:
@@ -83,10 +90,10 @@ def processes(config: Settings, run_dir: Path, model: Path = MODEL_PATH) -> Dict
     )
     result = {
         "action server": Process(
-            [RASA, "run", "actions", "--actions", "actions", "--port", str(action_port)],
+            # rasa-sdk's server with the token checked (bot/ops/action_server.py).
+            [sys.executable, "-m", "bot.ops.action_server", "--port", str(action_port)],
             f"http://127.0.0.1:{action_port}/health",
-            # Loopback only: nothing but the Rasa servers (or nginx) may call actions.
-            {"SANIC_HOST": "127.0.0.1", **({"ACTION_SERVER_SANIC_WORKERS": "2"} if many else {})},
+            {**({"ACTION_SERVER_SANIC_WORKERS": "2"} if many else {})},
         )
     }
     for number, port in enumerate(rasa_ports, start=1):
@@ -104,6 +111,9 @@ def processes(config: Settings, run_dir: Path, model: Path = MODEL_PATH) -> Dict
         name = f"rasa server {number}" if many else "rasa server"
         result[name] = Process(argv, f"http://127.0.0.1:{port}/", {
             "SANIC_REQUEST_MAX_SIZE": str(MAX_REQUEST_BYTES),
+            # Action calls carry the conversation's tracker: compressed, a long one stays
+            # under the action server's 64 KB.
+            "COMPRESS_ACTION_SERVER_REQUEST": "true",
             "TICKET_LOCK_LIFETIME": str(LOCK_LIFETIME_SECONDS),
         })
     if many:
@@ -143,6 +153,8 @@ class Assistant:
             # Rasa's HTTP API is never open: without a token from the environment, one is
             # made for this run and shared with our own processes (console, trainer).
             self.env["RASA_API_TOKEN"] = secrets.token_urlsafe(24)
+        # The secret Rasa shows the action server (endpoints.yml): one per machine.
+        self.env["ACTION_SERVER_TOKEN"] = action_server_token(self.env.get("ACTION_SERVER_TOKEN", ""))
         self.log_dir = log_dir
         self.model = model
         self.processes: Dict[str, subprocess.Popen] = {}

@@ -12,12 +12,14 @@ def main() -> int:
     assistant = Assistant()
     action = assistant.specs["action server"]  # also writes the run's endpoints.yml
     endpoints = str(assistant.run_dir / "endpoints.yml")
-    actions = subprocess.Popen(action.argv, cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL,
+    # Both need the action server's token (and the rest of the run's environment).
+    env = {**action.env, **assistant.env}
+    actions = subprocess.Popen(action.argv, cwd=PROJECT_ROOT, env=env, stdout=subprocess.DEVNULL,
                                stderr=subprocess.STDOUT)
     try:
         wait_for_http(action.health_url, 120, actions)
         return subprocess.call([RASA, "shell", "--model", str(MODEL_PATH),
-                                "--endpoints", endpoints], cwd=PROJECT_ROOT)
+                                "--endpoints", endpoints], cwd=PROJECT_ROOT, env=env)
     except KeyboardInterrupt:
         return 0
     finally:

@@ -7,8 +7,10 @@
   post needs no CORS preflight).
 - GuardedSocketIOInput: Rasa's socket.io channel (the widget), but a connection from a
   page not in ALLOWED_ORIGINS is refused, a conversation id must be long and random, a
-  socket may only write into the conversation it asked for, and the same length and rate
-  checks apply.
+  socket is in one conversation at a time, may only write into the conversation it asked
+  for (never, without asking, into Rasa's shared "default"), may ask at most
+  MAX_SESSION_REQUESTS times, and the same length and rate checks apply; a refused
+  message gets a ``request_refused`` event saying why.
 
 Both count a message against the address of its sender: the connection's peer, or the
 X-Real-IP header only when the peer is one of TRUSTED_PROXIES (bot/client_address.py).
@@ -40,8 +42,10 @@ from sanic import Blueprint, response
 from sanic.request import Request
 
 from bot.client_address import client_address
+from bot.handoff.flood import CLIENT_KEY, client_key
 from bot.runtime.socket_manager import client_manager
 from bot.runtime.inbound import (
+    MAX_JSON_DEPTH,
     is_json,
     is_too_long,
     message_problem,
@@ -69,6 +73,14 @@ class _Guard:
         """The customer's address for the limits: the proxy's X-Real-IP only when the
         peer is a proxy of TRUSTED_PROXIES (issue 14, item 7), never any loopback peer."""
         return client_address(peer, real_ip, self.config.trusted_proxies)
+
+    def metadata_with_client(self, metadata: Any, address: str) -> Dict[str, Any]:
+        """The message's metadata with the key of the customer's address, for the
+        escalation limits (bot/handoff/flood.py); whatever the body said under that
+        name is replaced."""
+        metadata = dict(metadata) if isinstance(metadata, dict) else {}
+        metadata[CLIENT_KEY] = client_key(address, self.config.action_server_token)
+        return metadata
 
     def refusal(
         self, sender: str, text: str, address: Optional[str]
@@ -107,6 +119,9 @@ class GuardedRestInput(RestInput):
                 body = json.loads(request.body or b"")
             except (ValueError, UnicodeDecodeError):
                 return response.json({"error": "the body must be JSON"}, status=400)
+            except RecursionError:  # nested ~1,000 deep: the parser's own limit
+                return response.json({"error": "the body must be JSON nested at most "
+                                               f"{MAX_JSON_DEPTH} levels deep"}, status=400)
             problem = request_problem(body)
             if problem:
                 return response.json({"error": problem}, status=400)
@@ -119,7 +134,8 @@ class GuardedRestInput(RestInput):
             collector = CollectingOutputChannel()
             try:
                 await on_new_message(UserMessage(
-                    text, collector, sender, input_channel="rest", metadata=body.get("metadata"),
+                    text, collector, sender, input_channel="rest",
+                    metadata=guard.metadata_with_client(body.get("metadata"), address),
                 ))
             except Exception:  # noqa: BLE001 - the customer gets an answer whatever broke
                 logger.exception("REST message from %s could not be handled", sender)
@@ -213,6 +229,29 @@ class _HandoffLookup:
             return None
 
 
+def quiet_when_closed(handle_request: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
+    """engine.io's Sanic handler, marked as a websocket handler.
+
+    Once a websocket it took over closes, engine.io's handler returns None (everything
+    went over the socket); Sanic takes None only from handlers marked ``is_websocket``
+    (as its own websocket routes are) and logged every other one as an ERROR with a
+    traceback: one per closed chat, 221 in 15 minutes of the probe (issue 14, item 9).
+    HTTP long-polling requests get their responses as before."""
+
+    async def handle(*args: Any, **kwargs: Any) -> Any:
+        return await handle_request(*args, **kwargs)
+
+    handle.is_websocket = True  # type: ignore[attr-defined]
+    return handle
+
+
+# What a socket is told when its request is refused: {"reason": ..., "error": words}.
+REFUSED_EVENT = "request_refused"
+# Session requests one socket may make: the widget makes one per connection, and one more
+# when two tabs start a conversation at the same moment.
+MAX_SESSION_REQUESTS = 5
+
+
 class GuardedSocketIOInput(SocketIOInput):
     @classmethod
     def name(cls) -> Text:
@@ -227,6 +266,7 @@ class GuardedSocketIOInput(SocketIOInput):
         guard = _Guard()
         webhook = super().blueprint(on_new_message)
         sio = self.sio
+        sio.eio.handle_request = quiet_when_closed(sio.eio.handle_request)
         manager = client_manager(guard.config.redis_url)
         if manager is not None:
             # Emits reach the customer's socket whichever Rasa process holds it.
@@ -236,11 +276,28 @@ class GuardedSocketIOInput(SocketIOInput):
         handoff = _HandoffLookup(guard.config)
         # Which conversation each connected socket asked for: it may write only there.
         session_of: Dict[str, str] = {}
+        # How many session requests each connected socket made (at most
+        # MAX_SESSION_REQUESTS: one socket joined 300 conversations in 0.5 s).
+        requests_of: Dict[str, int] = {}
+
+        async def refuse(sid: Text, reason: str, error: str) -> None:
+            """Tells the socket why its request was not taken (nothing else happens)."""
+            await sio.emit(REFUSED_EVENT, {"reason": reason, "error": error}, room=sid)
 
         async def session_request(sid: Text, data: Any) -> None:
+            requests_of[sid] = requests_of.get(sid, 0) + 1
+            if requests_of[sid] > MAX_SESSION_REQUESTS:
+                logger.warning("socket %s asked for too many conversations", sid)
+                await refuse(sid, "too_many_sessions",
+                             f"at most {MAX_SESSION_REQUESTS} session requests per connection")
+                await sio.disconnect(sid)
+                return
             requested = data.get("session_id") if isinstance(data, dict) else None
             if sender_problem(requested):
                 requested = uuid.uuid4().hex  # a fresh, unguessable conversation
+            previous = session_of.get(sid)
+            if previous is not None and previous != requested:
+                sio.leave_room(sid, previous)  # one conversation per socket
             session_of[sid] = requested
             sio.enter_room(sid, requested)
             await sio.emit("session_confirm", requested, room=sid)
@@ -251,22 +308,31 @@ class GuardedSocketIOInput(SocketIOInput):
 
         async def disconnect(sid: Text) -> None:
             session_of.pop(sid, None)
+            requests_of.pop(sid, None)
 
         async def handle_message(sid: Text, data: Any) -> None:
             output = HandoffSocketIOOutput(sio, self.bot_message_evt)
             if not isinstance(data, dict):
+                await refuse(sid, "bad_message", "a message must be an object")
                 return
             sender = data.get("session_id")
-            if sender != session_of.get(sid):
+            if sid not in session_of:
+                # Rasa would file it under the conversation "default", shared by all.
+                await refuse(sid, "no_session", "send session_request before any message")
+                return
+            if sender != session_of[sid]:
                 logger.warning("socket %s wrote into a conversation it did not ask for", sid)
+                await refuse(sid, "wrong_session", "write only into the session confirmed")
                 return
             text, metadata = data.get("message", ""), data.get(self.metadata_key) or {}
             if isinstance(metadata, str):
                 try:
                     metadata = json.loads(metadata)
-                except ValueError:
+                except (ValueError, RecursionError):
                     metadata = {}
-            if message_problem(text) or metadata_problem(metadata):
+            problem = message_problem(text) or metadata_problem(metadata)
+            if problem:
+                await refuse(sid, "bad_message", problem)
                 return
             environ = sio.get_environ(sid) or {}
             address = guard.address(environ.get("REMOTE_ADDR"), environ.get("HTTP_X_REAL_IP"))
@@ -276,7 +342,8 @@ class GuardedSocketIOInput(SocketIOInput):
                 return
             try:
                 await on_new_message(UserMessage(
-                    text, output, sender, input_channel=self.name(), metadata=metadata,
+                    text, output, sender, input_channel=self.name(),
+                    metadata=guard.metadata_with_client(metadata, address),
                 ))
             except Exception:  # noqa: BLE001
                 logger.exception("socket.io message from %s could not be handled", sender)

@@ -11,8 +11,11 @@ from bot.nlu.language import detect_language
 
 # A conversation id is a bearer secret: whoever knows it can read the answers
 # (socket.io rooms) and write into the conversation.  So it must be long and random.
-SENDER_ID = re.compile(r"^[A-Za-z0-9_-]{16,128}$")
+# fullmatch: "$" would also match before a trailing newline (issue 14, item 9).
+SENDER_ID = re.compile(r"[A-Za-z0-9_-]{16,128}")
 MAX_METADATA_CHARS = 4000
+# Deeper JSON than any real request has; Python's parser gives up near 1,000 (a 500).
+MAX_JSON_DEPTH = 20
 
 POLITE = {
     "too_long": {
@@ -43,17 +46,57 @@ def polite(kind: str, text: str = "", limit: int = 0) -> str:
     return POLITE[kind][language].format(limit=thousands)
 
 
+def looks_random(sender: str) -> bool:
+    """False for ids nobody drew at random: too few different characters for their length
+    ("aaaaaaaaaaaaaaaa"), or one short block repeated ("abababab…").  Thresholds leave
+    random ids alone: of 500,000 random 16-hex-digit ids (the widget's), none has fewer
+    than 5 different characters."""
+    if len(set(sender)) < min(8, len(sender) // 4 + 1):
+        return False
+    return not any(
+        len(sender) % size == 0 and sender == sender[:size] * (len(sender) // size)
+        for size in range(1, len(sender) // 2 + 1)
+    )
+
+
 def sender_problem(sender: Any) -> Optional[str]:
-    if not isinstance(sender, str) or not SENDER_ID.match(sender):
+    if not isinstance(sender, str) or not SENDER_ID.fullmatch(sender) or not looks_random(sender):
         return ("'sender' must be a random conversation id of 16 to 128 letters, digits, "
                 "'-' or '_' (for example a UUID)")
+    return None
+
+
+def is_unicode(text: str) -> bool:
+    """False for a string with a lone surrogate ("\\ud800" in JSON): valid JSON, but no
+    text, and the database, the log and the reply all fail on it later."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def json_shape_problem(value: Any, name: str) -> Optional[str]:
+    """Why a parsed JSON value cannot be kept: nested deeper than MAX_JSON_DEPTH, or a
+    string (value or key) that is not Unicode text.  Walks without recursion."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > MAX_JSON_DEPTH:
+            return f"'{name}' is nested more than {MAX_JSON_DEPTH} levels deep"
+        if isinstance(item, str) and not is_unicode(item):
+            return f"'{name}' holds text that is not valid Unicode (a lone surrogate)"
+        if isinstance(item, dict):
+            stack.extend((part, depth + 1) for pair in item.items() for part in pair)
+        elif isinstance(item, list):
+            stack.extend((part, depth + 1) for part in item)
     return None
 
 
 def message_problem(message: Any) -> Optional[str]:
     if not isinstance(message, str):
         return "'message' must be a string"
-    return None
+    return json_shape_problem(message, "message")
 
 
 def metadata_problem(metadata: Any) -> Optional[str]:
@@ -61,6 +104,9 @@ def metadata_problem(metadata: Any) -> Optional[str]:
         return None
     if not isinstance(metadata, dict):
         return "'metadata' must be an object"
+    problem = json_shape_problem(metadata, "metadata")
+    if problem:
+        return problem
     if len(repr(metadata)) > MAX_METADATA_CHARS:
         return f"'metadata' must be under {MAX_METADATA_CHARS} characters"
     return None
@@ -72,6 +118,7 @@ def request_problem(body: Any) -> Optional[str]:
         return "the body must be a JSON object with 'sender' and 'message'"
     return (
         sender_problem(body.get("sender"))
+        or json_shape_problem(body, "body")
         or message_problem(body.get("message"))
         or metadata_problem(body.get("metadata"))
     )

@@ -1,4 +1,5 @@
-"""`python -m bot.runtime.rasa_server ARGS` is `rasa ARGS` with bot/runtime/rasa_patches.py applied.
+"""`python -m bot.runtime.rasa_server ARGS` is `rasa ARGS` with bot/runtime/rasa_patches.py,
+bot/runtime/payload_entities.py and bot/runtime/slow_clients.py applied.
 
 The launcher starts the Rasa server processes this way.  ``--auth-token-file PATH`` (ours,
 not Rasa's) reads the HTTP API's token from a file (mode 600) and hands it to Rasa as
@@ -11,11 +12,15 @@ import sys
 from pathlib import Path
 from typing import List
 
+from bot.runtime import payload_entities, slow_clients
 from bot.runtime.rasa_patches import apply
+from bot.settings import settings
 
 
 def main() -> None:
     apply()
+    payload_entities.apply()
+    slow_clients.apply(settings().request_read_timeout_seconds)
     from rasa.__main__ import main as rasa_main
 
     sys.argv = ["rasa", *with_token_from_file(sys.argv[1:])]

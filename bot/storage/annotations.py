@@ -106,6 +106,13 @@ class AuditRepository:
         self.session.add(event)
         return event
 
+    def recorded_since(self, action: str, since: float) -> bool:
+        """Whether ``action`` was recorded at or after ``since`` (a timestamp)."""
+        return self.session.execute(
+            select(AuditEvent.id).where(AuditEvent.action == action, AuditEvent.at >= since)
+            .limit(1)
+        ).first() is not None
+
     def remove(self, event_id: int) -> None:
         """Only to undo a change that did not take effect after all (the handoff's "tell
         Rasa or undo", bot/handoff/lifecycle.py): the log keeps what happened."""

@@ -155,6 +155,25 @@ class EventRepository:
         )
         with self.engine.connect() as conn:
             return [_parse(data) for (data,) in conn.execute(query)]
+    def requested_slot(self, sender_id: str, look_back: int = 200) -> Optional[str]:
+        """The slot a form of the stored conversation is asking for now (the latest
+        ``requested_slot`` while the latest active loop is on); None if none is.  The
+        action server asks this instead of believing the tracker it is sent."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(EVENTS.c.data)
+                .where(EVENTS.c.sender_id == sender_id,
+                       EVENTS.c.type_name.in_(["slot", "active_loop"]))
+                .order_by(EVENTS.c.id.desc()).limit(look_back)
+            ).all()
+        requested: Optional[str] = None
+        for (data,) in rows:
+            event = _parse(data)
+            if event.get("event") == "active_loop":
+                return (requested or None) if event.get("name") else None
+            if event.get("name") == "requested_slot" and requested is None:
+                requested = event.get("value") or ""
+        return None
 
     def last_id(self, sender_id: str) -> int:
         """The id of the conversation's latest event (0: none)."""

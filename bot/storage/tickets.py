@@ -67,6 +67,20 @@ class HandoffTicket(Base):
     created_at = Column(DateTime(timezone=True), nullable=False)
 
 
+class EscalationRecord(Base):
+    """One row per ticket opened, with who opened it: what the escalation limits count
+    (bot/handoff/flood.py, migration 0006).  ``client_key`` is a keyed hash of the
+    customer's address, never the address; None when the message did not come through
+    a channel."""
+
+    __tablename__ = "handoff_escalations"
+
+    ticket_id = Column(Integer, ForeignKey("handoff_tickets.id", ondelete="CASCADE"),
+                       primary_key=True)
+    client_key = Column(String(64), index=True)
+    opened_at = Column(DateTime(timezone=True), nullable=False, index=True)
+
+
 class TicketDetails(Base):
     """What live handoff adds to a ticket (migration 0004), one row per ticket once needed.
 
@@ -114,6 +128,7 @@ class NewTicket:
     extracted_values: Dict[str, str] = field(default_factory=dict)
     steps_given: List[str] = field(default_factory=list)
     recent_messages: List[str] = field(default_factory=list)
+    client_key: Optional[str] = None
 
 
 def stored_timestamp(moment: Optional[dt.datetime]) -> Optional[float]:
@@ -174,6 +189,15 @@ class TicketRepository:
         """The conversation's ticket that is not closed yet (waiting, claimed or open)."""
         return self.latest_for(conversation_id, ACTIVE_STATUSES)
 
+    def opened_since(self, since: dt.datetime, client_key: Optional[str] = None) -> int:
+        """How many tickets were opened since ``since``: all, or those of one client
+        (``client_key``)."""
+        query = select(func.count()).select_from(EscalationRecord).where(
+            EscalationRecord.opened_at >= since)
+        if client_key is not None:
+            query = query.where(EscalationRecord.client_key == client_key)
+        return self.session.execute(query).scalar_one()
+
     def open_ticket(self, new: NewTicket, status: str = OPEN) -> HandoffTicket:
         """A new ticket: ``waiting`` for a live agent, or ``open`` for follow-up."""
         now = dt.datetime.now(dt.timezone.utc)
@@ -190,6 +214,8 @@ class TicketRepository:
         )
         self.session.add(ticket)
         self.session.flush()
+        self.session.add(EscalationRecord(ticket_id=ticket.id, client_key=new.client_key,
+                                          opened_at=now))
         if status == OPEN:
             self.session.add(TicketDetails(ticket_id=ticket.id, follow_up_at=now))
         return ticket

@@ -13,6 +13,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.escalation import ActionEscalate
 from actions.handoff import ValidateEmailForm, find_email
 from bot.handoff import agents
+from bot.handoff.lifecycle import follow_up_events
+from bot.storage.events import EventRepository
 from bot.storage.database import make_engine, make_session_factory
 from bot.storage.tickets import CLAIMED, OPEN, WAITING, HandoffTicket
 from bot.storage.unit_of_work import UnitOfWork
@@ -130,14 +132,47 @@ async def run_form(tracker):
     return events, dispatcher.messages
 
 
-async def test_a_valid_address_is_kept_on_the_ticket(tickets):
+@pytest.fixture
+def stored(tracker_url, monkeypatch):
+    """The tracker store the action reads the conversation from."""
+    monkeypatch.setenv("TRACKER_STORE_URL", tracker_url)
+    return EventRepository(make_engine(tracker_url))
+
+
+def store_the_question(stored: EventRepository, sender: str) -> None:
+    """What Rasa stores when the e-mail form asks (as the claim-timeout watcher writes it)."""
+    stored.add_all((sender, event) for event in follow_up_events("en", "tomorrow"))
+
+
+async def test_a_valid_address_is_kept_on_the_ticket(tickets, stored):
     run(ActionEscalate(), make_tracker([("human", "request_human")], sender_id="conv-mail-1"))
+    store_the_question(stored, "conv-mail-1")
     events, messages = await run_form(form_tracker("it is Anna@Firma.se", "conv-mail-1"))
     assert SlotSet("contact_email", "Anna@firma.se") in events
     assert events[-1] == FollowupAction("action_listen")
     assert [m["response"] for m in messages] == ["utter_contact_email_saved"]
     [ticket] = tickets.tickets_for("conv-mail-1")
     assert tickets.contact_email(ticket.id) == "Anna@firma.se"
+
+
+@pytest.mark.parametrize("stored_events", [
+    [],  # never asked
+    "asked and answered",
+])
+async def test_an_address_is_not_saved_unless_the_stored_conversation_asked_for_it(
+        tickets, stored, stored_events):
+    # A forged call to the action server claims the form is asking (its tracker says
+    # so) to overwrite the address on someone else's ticket.
+    run(ActionEscalate(), make_tracker([("human", "request_human")], sender_id="conv-mail-9"))
+    if stored_events:
+        store_the_question(stored, "conv-mail-9")
+        stored.add_all([("conv-mail-9", {"event": "active_loop", "name": None, "timestamp": 2e9}),
+                        ("conv-mail-9", {"event": "slot", "name": "requested_slot", "value": None,
+                                         "timestamp": 2e9})])
+    events, messages = await run_form(form_tracker("evil@attacker.example", "conv-mail-9"))
+    assert "utter_contact_email_saved" not in [m.get("response") for m in messages]
+    [ticket] = tickets.tickets_for("conv-mail-9")
+    assert tickets.contact_email(ticket.id) is None
 
 
 async def test_a_broken_address_is_asked_again(tickets):
@@ -160,3 +195,33 @@ def test_unreadable_hours_mean_follow_up_not_silence(tickets, database_url, monk
                                                           sender_id="conv-hours-1"))
     assert [m["response"] for m in messages] == ["utter_escalated"]
     assert tickets.tickets_for("conv-hours-1")[0].status == OPEN
+
+
+def flooding_tracker(sender: str, key: str, text: str = "I want to talk to a person") -> Tracker:
+    tracker = make_tracker([(text, "request_human")], sender_id=sender)
+    tracker.events[-1]["metadata"] = {"client_key": key}
+    return tracker
+
+
+def test_a_conversation_opened_by_a_bare_button_payload_opens_no_ticket(tickets):
+    # A script's one-request ticket: "/request_human" as the very first message.
+    events, messages = run(ActionEscalate(), flooding_tracker("conv-payload-1", "k1", "/request_human"))
+    assert [m["response"] for m in messages] == ["utter_describe_before_person"]
+    assert events == [] and tickets.tickets_for("conv-payload-1") == []
+    # The button the assistant then shows (or one from any earlier answer) opens one.
+    tracker = flooding_tracker("conv-payload-1", "k1", "/request_human")
+    tracker.events.insert(0, {"event": "bot", "text": "Happy to bring in a person."})
+    run(ActionEscalate(), tracker)
+    assert len(tickets.tickets_for("conv-payload-1")) == 1
+
+
+def test_past_the_limit_of_an_address_no_ticket_and_a_clear_answer(tickets, monkeypatch):
+    monkeypatch.setenv("ESCALATIONS_PER_ADDRESS_PER_HOUR", "2")
+    for n in range(2):
+        run(ActionEscalate(), flooding_tracker(f"conv-flood-{n}", "same-address"))
+    events, messages = run(ActionEscalate(), flooding_tracker("conv-flood-2", "same-address"))
+    assert [m["response"] for m in messages] == ["utter_escalation_limited"]
+    assert events == [] and tickets.tickets_for("conv-flood-2") == []
+    # Another address still gets its ticket.
+    run(ActionEscalate(), flooding_tracker("conv-flood-3", "other-address"))
+    assert len(tickets.tickets_for("conv-flood-3")) == 1

@@ -1,5 +1,7 @@
 """Checks on what customers send (bot/runtime/inbound.py); the rate limiter's are in
 test_rate_limit.py."""
+import secrets
+
 import pytest
 
 from bot.runtime.inbound import is_too_long, polite, request_problem, sender_problem
@@ -7,9 +9,26 @@ from bot.runtime.inbound import is_too_long, polite, request_problem, sender_pro
 GOOD_SENDER = "3f2b8c0e9d1a4b7c"
 
 
-@pytest.mark.parametrize("sender", [GOOD_SENDER, "a" * 128, "test-0123456789ab", "x_Y-z" * 4])
+@pytest.mark.parametrize("sender", [GOOD_SENDER, "test-0123456789ab", "x_Y-z0123456789ab",
+                                    "0123456789abcdef0", "2c9f1e4b7a0d4e8f9b3c6a1d5e7f2b4c"])
 def test_random_ids_are_accepted(sender):
     assert sender_problem(sender) is None
+
+
+@pytest.mark.parametrize("sender", [GOOD_SENDER + "\n", GOOD_SENDER + "\r\n", "\n" + GOOD_SENDER])
+def test_an_id_with_a_line_break_is_refused(sender):
+    # "$" in re.match also matches before a final newline, which broke the story export.
+    assert sender_problem(sender)
+
+
+@pytest.mark.parametrize("sender", ["a" * 16, "a" * 128, "ab" * 8, "x_Y-z" * 4, "aaaabbbbaaaabbbb",
+                                    "0000000000000001"])
+def test_ids_nobody_drew_at_random_are_refused(sender):
+    assert sender_problem(sender)
+
+
+def test_random_ids_of_the_widgets_length_always_pass():
+    assert not [s for s in (secrets.token_hex(8) for _ in range(20_000)) if sender_problem(s)]
 
 
 @pytest.mark.parametrize("sender", [None, 42, "", "me", "1", "a" * 15, "a" * 129,
@@ -43,3 +62,18 @@ def test_polite_answers_follow_the_customers_language():
 
 def test_length_limit():
     assert not is_too_long("a" * 5000, 5000) and is_too_long("a" * 5001, 5000)
+
+
+def test_json_nested_past_the_limit_is_refused_without_recursion():
+    deep = "x"
+    for _ in range(5000):
+        deep = [deep]
+    problem = request_problem({"sender": GOOD_SENDER, "message": "hi", "metadata": {"a": deep}})
+    assert "nested more than" in problem
+
+
+def test_a_lone_surrogate_is_refused_in_the_message_and_in_metadata_keys():
+    assert "not valid Unicode" in request_problem({"sender": GOOD_SENDER, "message": "hi \ud800"})
+    assert "not valid Unicode" in request_problem(
+        {"sender": GOOD_SENDER, "message": "hi", "metadata": {"\udfff": 1}})
+    assert request_problem({"sender": GOOD_SENDER, "message": "hej 😀 åäö"}) is None

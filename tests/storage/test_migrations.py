@@ -19,6 +19,7 @@ PROJECT_TABLES = {
     "handoff_ticket_details", "handoff_agents",  # 0004_live_handoff
     "canned_replies",  # 0006_canned_replies
     "staff_sessions", "rate_counts",  # 0007_staff_sessions
+    "handoff_escalations",  # 0009_handoff_escalations
 }
 
 

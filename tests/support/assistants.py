@@ -59,6 +59,11 @@ class AssistantPorts:
         return f"http://127.0.0.1:{self.rasa + number}"
 
 
+# Test customers escalate many times an hour, most from one address (socket.io clients on
+# loopback): no escalation limits unless a test sets them (tests/system/probe/).
+UNLIMITED_ESCALATIONS = {"ESCALATIONS_PER_ADDRESS_PER_HOUR": "0", "ESCALATIONS_PER_HOUR": "0"}
+
+
 @contextmanager
 def running_assistant(env_for: Callable[[AssistantPorts], Dict[str, str]], log_dir: Path,
                       rasa_processes: int = 1) -> Iterator[Tuple[Assistant, AssistantPorts]]:
@@ -68,7 +73,7 @@ def running_assistant(env_for: Callable[[AssistantPorts], Dict[str, str]], log_d
     ports, so those directories would pile up."""
 
     def start(ports: AssistantPorts) -> Tuple[Assistant, AssistantPorts]:
-        assistant = Assistant(env=env_for(ports), log_dir=log_dir)
+        assistant = Assistant(env={**UNLIMITED_ESCALATIONS, **env_for(ports)}, log_dir=log_dir)
         try:
             assistant.start()
             # A process that lost its port exits; its health check may have been answered
