@@ -20,6 +20,7 @@ reading events is the cost.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import threading
 from dataclasses import dataclass, field, fields
@@ -135,6 +136,8 @@ class InboxFilter:
             return False
         if self.date_to and message.timestamp >= _day_start(self.date_to + dt.timedelta(days=1), tz):
             return False
+        if not self.text:
+            return True
         lowered = message.text.lower()
         return all(w in lowered for w in search_words(self.text))
 
@@ -158,7 +161,7 @@ class InboxItem:
     # No word of it is known from the training data (keyboard mash): never accepted as the guess.
     no_known_word: bool = False
 
-    @property
+    @functools.cached_property
     def latest(self) -> float:
         return max(m.timestamp for m in self.messages)
 
@@ -319,7 +322,7 @@ class Inbox:
         """conversation id -> (escalated, flagged, language, updated_ts) for every
         conversation of interest of the last ``days`` days: all of them, however many
         (reading only the newest N hid the rest from trainers on an aged database)."""
-        s = ConversationSummary
+        s = ConversationSummary.__table__.c  # plain rows: thousands of them, no ORM loading
         flagged = exists().where(and_(ConversationTag.conversation_id == s.conversation_id,
                                       ConversationTag.tag.in_(self.tags or ["-"])))
         conditions = [s.last_ts >= now - self.days * 86400,
@@ -346,7 +349,8 @@ class Inbox:
                 normalise(text), text_key(text)))
         return read
 
-    def _messages(self, candidates) -> Iterable[Tuple[_Read, InboxMessage]]:
+    def _messages(self, candidates, skip: Callable[[_Read], bool]) -> Iterable[Tuple[_Read, InboxMessage]]:
+        """The messages of the candidate conversations, with their reasons, but those to ``skip``."""
         kept = self.read.fresh({cid: c[3] for cid, c in candidates.items()})
         fresh = self._read_events(candidates, [cid for cid in candidates if cid not in kept])
         self.read.keep(fresh)
@@ -354,6 +358,8 @@ class Inbox:
             escalated, flagged, _, _ = candidates[sender_id]
             messages = kept[sender_id] if sender_id in kept else fresh[sender_id][1]
             for said in messages:
+                if skip(said):
+                    continue
                 reasons = []
                 if said.fell_back:
                     reasons.append("fell back")
@@ -391,9 +397,9 @@ class Inbox:
         known = TrainingData(self.project).known()
         decided = DecisionRepository(self.session).decided_keys()
         said_and_shown = [
-            (said, m) for said, m in self._messages(self._candidates(now, wanted))
-            if said.normalised not in known and said.key not in decided
-            and wanted.matches(m, self.timezone)
+            (said, m) for said, m in self._messages(
+                self._candidates(now, wanted), lambda said: said.normalised in known or said.key in decided)
+            if wanted.matches(m, self.timezone)
         ]
         said_and_shown.sort(key=lambda pair: pair[1].timestamp)  # stable: conversations in id order
         items = []

@@ -209,9 +209,9 @@ def test_the_filter_narrows_the_conversations_read(seeded, project, session, mon
     read = []
     original = Inbox._messages
 
-    def spy(self, candidates):
+    def spy(self, candidates, skip):
         read.append(set(candidates))
-        return original(self, candidates)
+        return original(self, candidates, skip)
 
     monkeypatch.setattr(Inbox, "_messages", spy)
     inbox.items(filter=InboxFilter(reason="flagged"))
