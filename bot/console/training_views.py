@@ -21,7 +21,7 @@ from bot.storage.annotations import AuditRepository
 from bot.trainer.datafile import ExampleRefused, TrainingData, language_of
 from bot.trainer.deploy import Deployer
 from bot.trainer.gate import GateResult
-from bot.trainer.inbox import REASONS, Inbox, InboxFilter, ReadMessages
+from bot.trainer.inbox import REASONS, Inbox, InboxFilter, InboxMemory
 from bot.trainer.insights import SPIKE_RULE, error_title, insights
 from bot.trainer.jobs import JobRunning, Jobs
 from bot.catalogue.intents import FALLBACK_INTENT
@@ -36,7 +36,7 @@ training = console_blueprint("training", __name__, url_prefix="/console/training
 def init_training(app: Flask, project: Optional[Project] = None) -> None:
     """Mounts the trainers' pages on ``app`` for ``project`` (tests give a copy of it)."""
     # The messages the NLU inbox has read, kept for this process (bot/trainer/inbox.py).
-    app.extensions["trainer"] = {"project": project or Project(), "read": ReadMessages()}
+    app.extensions["trainer"] = {"project": project or Project(), "read": InboxMemory()}
     app.register_blueprint(training)
 
 

@@ -22,9 +22,9 @@ agents and the trainers would have left behind:
 - trainers' decisions on NLU inbox messages, and fallbacks worded in many ways (and
   keyboard mash), so the NLU inbox is as full as a real one.
 
-Deterministic: the same seed gives the same conversations, texts, ids and states; times
-are laid out backwards from the moment of seeding (today's waiting chats are minutes
-old).  A database that already has conversations or tickets is refused unless
+Deterministic: the same seed and the same end (``--now``, default the moment of seeding:
+today's waiting chats are minutes old) give the same conversations, texts, ids, states
+and times; busier hours are weighted by the local clock, so another end gives other data.  A database that already has conversations or tickets is refused unless
 ``--force`` (then added to, with a seed not used there before).  Bulk inserts: 20,000
 conversations take well under 2 minutes on SQLite.
 """
@@ -563,13 +563,14 @@ def main(argv=None) -> int:
     parser.add_argument("--tracker-url", default=config.tracker_store_url)
     parser.add_argument("--force", action="store_true", help="add to a database that has data")
     parser.add_argument("--password", help="the staff accounts' password (default: a random one each)")
+    parser.add_argument("--now", type=float, help="the moment the three months end (a Unix time; default: now)")
     args = parser.parse_args(argv)
     plan = DemoPlan(conversations=args.conversations, tickets=args.tickets, follow_ups=args.follow_ups,
                     days=args.days, seed=args.seed)
     create_events_table(args.tracker_url)
     databases = Databases.open(args.database_url, args.tracker_url)
     try:
-        seeded = seed(databases, plan, force=args.force, password=args.password)
+        seeded = seed(databases, plan, now=args.now, force=args.force, password=args.password)
     finally:
         databases.dispose()
     print(f"{seeded.conversations} conversations ({seeded.events} events) and "

@@ -176,10 +176,15 @@ class EventRepository:
         return None
 
     def last_id(self, sender_id: str) -> int:
-        """The id of the conversation's latest event (0: none)."""
+        """The id of the conversation's latest event (0: none).
+
+        ``max(id + 0)``, not ``max(id)``: PostgreSQL answers a plain max by walking the
+        primary key from the newest event back until one is this conversation's, which for
+        a conversation months old is most of the table (190 ms on 420,000 events, against
+        0.3 ms through the sender_id index)."""
         with self.engine.connect() as conn:
             return conn.execute(
-                select(func.max(EVENTS.c.id)).where(EVENTS.c.sender_id == sender_id)
+                select(func.max(EVENTS.c.id + 0)).where(EVENTS.c.sender_id == sender_id)
             ).scalar() or 0
 
     def bot_events_since(self, sender_id: str, since: float, limit: int = 50) -> List[Dict[str, Any]]:

@@ -20,10 +20,11 @@ reading events is the cost.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import threading
 from dataclasses import dataclass, field, fields
-from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
+from typing import Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Set, Tuple
 
 from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.engine import Engine
@@ -135,6 +136,8 @@ class InboxFilter:
             return False
         if self.date_to and message.timestamp >= _day_start(self.date_to + dt.timedelta(days=1), tz):
             return False
+        if not self.text:
+            return True
         lowered = message.text.lower()
         return all(w in lowered for w in search_words(self.text))
 
@@ -158,7 +161,7 @@ class InboxItem:
     # No word of it is known from the training data (keyboard mash): never accepted as the guess.
     no_known_word: bool = False
 
-    @property
+    @functools.cached_property
     def latest(self) -> float:
         return max(m.timestamp for m in self.messages)
 
@@ -235,23 +238,28 @@ class _Read:
     key: str
 
 
-class ReadMessages:
-    """The inbox's customer messages per conversation, kept while the conversation's
-    summary row is unchanged.
+class InboxMemory:
+    """What the inbox worked out before and may use again, one per console process,
+    shared by its threads: on an aged database (thousands of conversations of interest in
+    the window) working it out on every request is most of the request.
 
-    Reading and parsing Rasa's events is most of an inbox request on an aged database
-    (thousands of conversations of interest in the window).  The tracker store rewrites a
-    conversation's summary row, with a new ``updated_ts``, whenever it stores its events
-    (bot/storage/conversations.py), so an unchanged ``updated_ts`` means unchanged
-    messages: only new and changed conversations are read again.  One per console
-    process, shared by its threads.
+    - the customer messages of each conversation, kept while its summary row is
+      unchanged: the tracker store rewrites that row, with a new ``updated_ts``, whenever
+      it stores the conversation's events (bot/storage/conversations.py), so only new and
+      changed conversations are read from the events again;
+    - the near-duplicate grouping of a sequence of distinct texts (a pure function of it);
+    - which texts have no known word, until the training data's vocabulary changes.
     """
 
     MAX_CONVERSATIONS = 200_000
+    MAX_GROUPINGS = 16
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._read: Dict[str, Tuple[float, List[_Read]]] = {}
+        self._groupings: Dict[Tuple[str, ...], Dict[str, int]] = {}
+        self._vocabulary: Optional[Set[str]] = None
+        self._mash: Dict[str, bool] = {}
 
     def fresh(self, versions: Mapping[str, float]) -> Dict[str, List[_Read]]:
         with self._lock:
@@ -264,11 +272,40 @@ class ReadMessages:
                 self._read.clear()
             self._read.update(read)
 
+    def grouping(self, texts: Tuple[str, ...], compute: Callable[[], Dict[str, int]]) -> Dict[str, int]:
+        """normalised text -> group, for these distinct texts in this order (a pure
+        function of them: kept for the last few orders asked, one per filter in use)."""
+        with self._lock:
+            found = self._groupings.get(texts)
+        if found is None:
+            found = compute()
+            with self._lock:
+                while len(self._groupings) >= self.MAX_GROUPINGS:
+                    self._groupings.pop(next(iter(self._groupings)))
+                self._groupings[texts] = found
+        return found
+
+    def mash_verdicts(self, vocabulary: Set[str]) -> Callable[[str], bool]:
+        """has_no_known_word against ``vocabulary``, remembered per text until the
+        vocabulary (the training data) changes."""
+        with self._lock:
+            if vocabulary != self._vocabulary:
+                self._vocabulary, self._mash = vocabulary, {}
+            verdicts = self._mash
+        alphabet = set("".join(vocabulary))
+
+        def verdict(text: str) -> bool:
+            if text not in verdicts:
+                verdicts[text] = has_no_known_word(text, vocabulary, alphabet)
+            return verdicts[text]
+
+        return verdict
+
 
 class Inbox:
     def __init__(self, session: Session, tracker: Engine, project: Optional[Project] = None,
                  threshold: float = 0.7, tags: Sequence[str] = ("training",), days: int = 30,
-                 timezone: dt.tzinfo = dt.timezone.utc, read: Optional[ReadMessages] = None) -> None:
+                 timezone: dt.tzinfo = dt.timezone.utc, read: Optional[InboxMemory] = None) -> None:
         self.session = session
         self.tracker = tracker
         self.project = project or Project()
@@ -276,7 +313,7 @@ class Inbox:
         self.tags = [t for t in tags if t]
         self.days = days
         self.timezone = timezone
-        self.read = read or ReadMessages()
+        self.read = read or InboxMemory()  # a fresh one: nothing remembered (the CLI)
 
     # -- reading
 
@@ -285,7 +322,7 @@ class Inbox:
         """conversation id -> (escalated, flagged, language, updated_ts) for every
         conversation of interest of the last ``days`` days: all of them, however many
         (reading only the newest N hid the rest from trainers on an aged database)."""
-        s = ConversationSummary
+        s = ConversationSummary.__table__.c  # plain rows: thousands of them, no ORM loading
         flagged = exists().where(and_(ConversationTag.conversation_id == s.conversation_id,
                                       ConversationTag.tag.in_(self.tags or ["-"])))
         conditions = [s.last_ts >= now - self.days * 86400,
@@ -312,7 +349,8 @@ class Inbox:
                 normalise(text), text_key(text)))
         return read
 
-    def _messages(self, candidates) -> Iterable[Tuple[_Read, InboxMessage]]:
+    def _messages(self, candidates, skip: Callable[[_Read], bool]) -> Iterable[Tuple[_Read, InboxMessage]]:
+        """The messages of the candidate conversations, with their reasons, but those to ``skip``."""
         kept = self.read.fresh({cid: c[3] for cid, c in candidates.items()})
         fresh = self._read_events(candidates, [cid for cid in candidates if cid not in kept])
         self.read.keep(fresh)
@@ -320,6 +358,8 @@ class Inbox:
             escalated, flagged, _, _ = candidates[sender_id]
             messages = kept[sender_id] if sender_id in kept else fresh[sender_id][1]
             for said in messages:
+                if skip(said):
+                    continue
                 reasons = []
                 if said.fell_back:
                     reasons.append("fell back")
@@ -332,26 +372,43 @@ class Inbox:
                 yield said, InboxMessage(sender_id, said.timestamp, said.text, said.language,
                                          said.predicted, said.confidence, reasons)
 
+    def _groups(self, said_and_shown: List[Tuple[_Read, InboxMessage]]) -> List[List[InboxMessage]]:
+        """group_near_duplicates of the messages, in order.  Exact duplicates join the
+        group of their first occurrence, so the grouping of the distinct texts (in order of
+        first occurrence) decides it; that grouping is kept while the texts stay the same."""
+        firsts: Dict[str, InboxMessage] = {}
+        for said, shown in said_and_shown:
+            firsts.setdefault(said.normalised, shown)
+
+        def group_of_each() -> Dict[str, int]:
+            groups = group_near_duplicates(list(firsts.values()), lambda m: m.text)
+            return {normalise(m.text): n for n, group in enumerate(groups) for m in group}
+
+        group_of = self.read.grouping(tuple(firsts), group_of_each)
+        groups: List[List[InboxMessage]] = [[] for _ in set(group_of.values())]
+        for said, shown in said_and_shown:
+            groups[group_of[said.normalised]].append(shown)
+        return groups
+
     def items(self, now: Optional[float] = None,
               filter: Optional[InboxFilter] = None) -> List[InboxItem]:
         now = now if now is not None else dt.datetime.now(dt.timezone.utc).timestamp()
         wanted = filter or InboxFilter()
         known = TrainingData(self.project).known()
         decided = DecisionRepository(self.session).decided_keys()
-        messages = [
-            m for said, m in self._messages(self._candidates(now, wanted))
-            if said.normalised not in known and said.key not in decided
-            and wanted.matches(m, self.timezone)
+        said_and_shown = [
+            (said, m) for said, m in self._messages(
+                self._candidates(now, wanted), lambda said: said.normalised in known or said.key in decided)
+            if wanted.matches(m, self.timezone)
         ]
-        messages.sort(key=lambda m: m.timestamp)  # stable: conversations in id order
+        said_and_shown.sort(key=lambda pair: pair[1].timestamp)  # stable: conversations in id order
         items = []
-        for group in group_near_duplicates(messages, lambda m: m.text):
+        for group in self._groups(said_and_shown):
             reasons = [r for r in REASONS if any(r in m.reasons for m in group)]
             items.append(InboxItem(text_key(group[0].text)[:10], group, reasons))
-        vocabulary = build_vocabulary(known)
-        alphabet = set("".join(vocabulary))
+        mash = self.read.mash_verdicts(build_vocabulary(known))
         for item in items:
-            item.no_known_word = has_no_known_word(item.text, vocabulary, alphabet)
+            item.no_known_word = mash(item.text)
         if wanted.sort == "newest":
             items.sort(key=lambda i: (-i.latest, -len(i.messages)))
         else:  # Most frequent first, then the newest.

@@ -1,10 +1,11 @@
 """Where the trainer's files are: one project root (the repository, or a copy in tests)."""
 from __future__ import annotations
 
+import functools
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import List, Optional
+from typing import List, Optional, Tuple
 
 import yaml
 
@@ -14,6 +15,13 @@ from bot.settings import PROJECT_ROOT
 # the model, and the pinned packages.
 CODE_DIRS = ("bot/nlu", "bot/catalogue")
 CODE_FILES = ("requirements.lock",)
+
+
+@functools.lru_cache(maxsize=8)
+def _domain_intents(path: str, mtime_ns: int, size: int) -> Tuple[str, ...]:
+    """The intents of the domain file at ``path`` as it is at (``mtime_ns``, ``size``)."""
+    domain = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    return tuple(i if isinstance(i, str) else next(iter(i)) for i in domain.get("intents", []))
 
 
 @dataclass(frozen=True)
@@ -61,9 +69,10 @@ class Project:
         return self.root / "var"
 
     def intents(self) -> List[str]:
-        """The domain's intents: the contract (README), what an example may be labelled."""
-        domain = yaml.safe_load(self.domain.read_text(encoding="utf-8"))
-        return [i if isinstance(i, str) else next(iter(i)) for i in domain.get("intents", [])]
+        """The domain's intents: the contract (README), what an example may be labelled.
+        Read again only when the file changes (the NLU inbox lists them on every page)."""
+        stat = self.domain.stat()
+        return list(_domain_intents(str(self.domain), stat.st_mtime_ns, stat.st_size))
 
     def training_inputs(self, config: Optional[Path] = None) -> List[Path]:
         """What a model trained with ``config`` (default config.yml) depends on: when any

@@ -153,3 +153,26 @@ def test_the_nlu_inbox_lists_the_newest_message_the_assistant_fell_back_on(aged,
     shown = {t for i in console.get("/console/training/api/inbox").get_json()["items"]
              for t in [i["text"], *i["variants"]]}
     assert set(texts) <= shown
+
+
+def test_what_the_nlu_inbox_remembers_gives_what_working_it_out_again_gives(aged):
+    """The inbox remembers messages, groupings and keyboard-mash verdicts between requests
+    (InboxMemory): a second request gives the same items, grouped as grouping every
+    message afresh groups them."""
+    from bot.trainer.inbox import Inbox, InboxMemory
+    from bot.trainer.text import group_near_duplicates
+
+    memory = InboxMemory()
+
+    def items():
+        with aged.databases.sessions() as session:
+            return Inbox(session, aged.databases.tracker, read=memory).items()
+
+    first, second = items(), items()
+    assert [i.as_dict() for i in first] == [i.as_dict() for i in second] and len(first) > 50
+
+    def shape(groups):
+        return sorted(tuple((m.conversation_id, m.timestamp, m.text) for m in group) for group in groups)
+
+    messages = sorted((m for item in first for m in item.messages), key=lambda m: m.timestamp)
+    assert shape(i.messages for i in second) == shape(group_near_duplicates(messages, lambda m: m.text))

@@ -209,9 +209,9 @@ def test_the_filter_narrows_the_conversations_read(seeded, project, session, mon
     read = []
     original = Inbox._messages
 
-    def spy(self, candidates):
+    def spy(self, candidates, skip):
         read.append(set(candidates))
-        return original(self, candidates)
+        return original(self, candidates, skip)
 
     monkeypatch.setattr(Inbox, "_messages", spy)
     inbox.items(filter=InboxFilter(reason="flagged"))
@@ -294,14 +294,14 @@ def test_what_the_customer_told_the_agent_stays_out_of_the_inbox(seeded, project
 
 
 def test_a_conversation_kept_from_an_earlier_request_is_read_again_once_it_changed(seeded, project, session):
-    """The inbox keeps what it read per conversation (ReadMessages) while the summary row
+    """The inbox keeps what it read per conversation (InboxMemory) while the summary row
     is unchanged: a new message, which the tracker store folds into that row, shows."""
     import random
 
     from bot.ops.sample_data import Conversation, store
     from bot.privacy import mask_event
     from bot.storage.conversations import merge_into_summary
-    from bot.trainer.inbox import ReadMessages
+    from bot.trainer.inbox import InboxMemory
     from tests.support.trainer_data import NOW
 
     def texts():
@@ -309,7 +309,7 @@ def test_a_conversation_kept_from_an_earlier_request_is_read_again_once_it_chang
             inbox = Inbox(fresh, seeded.tracker, project, days=30, read=read)
             return {t for item in inbox.items() for t in item.texts}
 
-    read = ReadMessages()
+    read = InboxMemory()
     c = Conversation("trainer-read-again-0001-conversation", NOW - 600, "en", random.Random(3))
     c.fallback_user("the first thing about my sie export", best_guess="export_failed", guess=0.3)
     store(seeded, [c])
