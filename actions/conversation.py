@@ -6,19 +6,20 @@ from typing import Dict, List, Optional
 from rasa_sdk import Tracker
 
 from bot.nlu.extract import EXTRACTORS
-from bot.nlu.language import detect_language
+from bot.nlu.pasted import message_language
 from bot.catalogue.intents import FALLBACK_INTENT
 
 DEFAULT_LANGUAGE = "en"
 
 
 def language_of(tracker: Tracker) -> str:
-    """The conversation's language: the slot, else what the last message looks like."""
+    """The conversation's language: the slot, else what the last message looks like
+    (its own words before any error it pastes)."""
     slot = tracker.get_slot("language")
     if slot in ("en", "sv"):
         return slot
     text = tracker.latest_message.get("text") or ""
-    return detect_language(text) or DEFAULT_LANGUAGE
+    return message_language(text) or DEFAULT_LANGUAGE
 
 
 def latest_intent(tracker: Tracker) -> Optional[str]:
