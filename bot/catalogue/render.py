@@ -1,7 +1,7 @@
 """Turns a catalogue entry and the customer's values into the text of a fix."""
 from __future__ import annotations
 
-from typing import Dict, Mapping, Optional
+from typing import Dict, List, Mapping, Optional
 
 from bot.catalogue import Catalogue, ExportError, load_catalogue
 
@@ -25,6 +25,22 @@ def _sentence(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+def rendered_steps(
+    intent: str,
+    language: str,
+    values: Mapping[str, Optional[str]],
+    catalogue: Optional[Catalogue] = None,
+) -> List[str]:
+    """The fix's steps as the customer reads them, numbered, with their values."""
+    catalogue = catalogue or load_catalogue()
+    language = language if language in ("en", "sv") else DEFAULT_LANGUAGE
+    phrases = value_phrases(language, values, catalogue)
+    return [
+        f"{number}. {_sentence(step.format_map(phrases))}"
+        for number, step in enumerate(catalogue.get(intent).steps[language], start=1)
+    ]
+
+
 def render_fix(
     intent: str,
     language: str,
@@ -37,8 +53,5 @@ def render_fix(
     error: ExportError = catalogue.get(intent)
     phrases = value_phrases(language, values, catalogue)
     explanation = _sentence(error.explanation[language].format_map(phrases))
-    steps = "\n".join(
-        f"{number}. {_sentence(step.format_map(phrases))}"
-        for number, step in enumerate(error.steps[language], start=1)
-    )
+    steps = "\n".join(rendered_steps(intent, language, values, catalogue))
     return f"**{error.title[language]}**\n{explanation}\n\n{steps}"
