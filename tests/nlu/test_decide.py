@@ -49,10 +49,10 @@ def test_the_thresholds_are_settings():
 def test_personal_data_alone_is_recognised_after_masking():
     for text in ("mitt personnummer är 19121212-1212",
                  "my card is 4111 1111 1111 1111 and my phone 070-123 45 67",
-                 "ring mig på 0701234567"):
+                 "ring mig på 0701234567", "anna@example.com"):
         assert only_personal_data(clean_for_nlu(text, 2000)), text
     for text in ("kontot 1930 är inte aktivt, mitt personnummer är 19121212-1212",
-                 "Account 1930 is not active", "anna@example.com", "hej"):
+                 "Account 1930 is not active", "hej"):
         assert not only_personal_data(clean_for_nlu(text, 2000)), text
 
 
@@ -81,3 +81,19 @@ def test_the_gate_marks_the_two_errors_to_ask_between():
 def test_the_gate_keeps_a_confident_intent():
     message = gated("Account 1930 is not active", ("account_not_active", 0.95), ("greet", 0.01))
     assert message.get("intent")["name"] == "account_not_active" and not message.get("clarify")
+
+
+def test_personal_data_with_a_greeting_is_still_a_greeting():
+    message = gated("hej, jag heter Eva och mitt nummer är 073-555 12 34", ("greet", 0.9),
+                    ("thank", 0.05))
+    assert message.get("intent")["name"] == "greet" and not message.get("personal_data_only")
+    message = gated("you can reach me at erik@example.com", ("request_human", 0.95))
+    assert message.get("intent")["name"] == "nlu_fallback" and message.get("personal_data_only")
+
+
+def test_numbers_privacy_keeps_but_that_identify_someone_count_as_personal_data():
+    for text in ("card number 5555 4444 3333 1111 exp 09/27", "our organisation number is 559123-4567",
+                 "account holder: Maria Lind, SE72 8000 0810 3400 0123 4567"):
+        assert only_personal_data(clean_for_nlu(text, 2000)), text
+    for text in ("error code 2000663", "period locked 2024-12-31", "konto 1930"):
+        assert not only_personal_data(clean_for_nlu(text, 2000)), text
