@@ -24,9 +24,9 @@ CLARIFY_KEY, PERSONAL_DATA_KEY = "clarify", "personal_data_only"
 
 @dataclass(frozen=True)
 class Thresholds:
-    fix: float = 0.5
+    fix: float = 0.9
     intent: float = 0.5
-    margin: float = 0.1
+    margin: float = 0.2
     floor: float = 0.5
 
     @classmethod
