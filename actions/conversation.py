@@ -6,19 +6,21 @@ from typing import Dict, List, Optional
 from rasa_sdk import Tracker
 
 from bot.nlu.extract import EXTRACTORS
-from bot.nlu.language import detect_language
+from bot.nlu.decide import CLARIFY_KEY, PERSONAL_DATA_KEY
+from bot.nlu.pasted import message_language
 from bot.catalogue.intents import FALLBACK_INTENT
 
 DEFAULT_LANGUAGE = "en"
 
 
 def language_of(tracker: Tracker) -> str:
-    """The conversation's language: the slot, else what the last message looks like."""
+    """The conversation's language: the slot, else what the last message looks like
+    (its own words before any error it pastes)."""
     slot = tracker.get_slot("language")
     if slot in ("en", "sv"):
         return slot
     text = tracker.latest_message.get("text") or ""
-    return detect_language(text) or DEFAULT_LANGUAGE
+    return message_language(text) or DEFAULT_LANGUAGE
 
 
 def latest_intent(tracker: Tracker) -> Optional[str]:
@@ -57,13 +59,15 @@ def is_blank(text: Optional[str]) -> bool:
 def consecutive_misunderstood(tracker: Tracker) -> int:
     """How many of the latest user messages in a row fell back, counting the last one.
 
-    A blank message (an Enter pressed by mistake) neither counts nor breaks the run.
+    A blank message (an Enter pressed by mistake) or one of personal data alone neither
+    counts nor breaks the run; one answered "Is it A or B?" was understood well enough.
     """
     count = 0
     for event in reversed(user_messages(tracker)):
-        if is_blank(event.get("text")):
+        parse_data = event.get("parse_data") or {}
+        if is_blank(event.get("text")) or parse_data.get(PERSONAL_DATA_KEY) is True:
             continue
-        if _intent_name(event) != FALLBACK_INTENT:
+        if _intent_name(event) != FALLBACK_INTENT or parse_data.get(CLARIFY_KEY):
             break
         count += 1
     return count

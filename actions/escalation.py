@@ -29,6 +29,12 @@ from actions.conversation import (
     values_of,
 )
 from bot.catalogue.bank import support_contact
+from actions.understanding import (
+    answered_step_question,
+    ask_which_error,
+    clarify_choices,
+    personal_data_only,
+)
 from bot.catalogue.intents import FALLBACK_INTENT
 from bot.handoff import lifecycle
 from bot.handoff.flood import CLIENT_KEY, EscalationLimits
@@ -158,7 +164,10 @@ class ActionEscalate(Action):
 
 
 class ActionHandleFallback(Action):
-    """A message the model was unsure of: ask again once, then bring in a person."""
+    """A message the model was unsure of: ask again once, then bring in a person.
+
+    Before that: personal data alone gets "no need for that"; two close errors get
+    "Is it A or B?"; a question about a step of the fix just given gets that step."""
 
     def name(self) -> Text:
         return "action_handle_fallback"
@@ -168,6 +177,15 @@ class ActionHandleFallback(Action):
     ) -> List[Dict[Text, Any]]:
         if is_blank(tracker.latest_message.get("text")):
             dispatcher.utter_message(response="utter_empty_message")
+            return []
+        if personal_data_only(tracker):
+            dispatcher.utter_message(response="utter_personal_data_only")
+            return []
+        choices = clarify_choices(tracker)
+        if choices:
+            ask_which_error(dispatcher, tracker, choices)
+            return []
+        if answered_step_question(dispatcher, tracker):
             return []
         if consecutive_misunderstood(tracker) >= settings().max_misunderstood:
             dispatcher.utter_message(response="utter_still_not_understood")

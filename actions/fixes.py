@@ -8,6 +8,7 @@ from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.conversation import language_of, latest_intent, values_of
+from actions.understanding import answered_step_question
 from bot.catalogue import load_catalogue
 from bot.catalogue.render import render_fix
 
@@ -26,6 +27,10 @@ class ActionGiveFix(Action):
         if intent not in catalogue:
             # Reached only if a rule and the catalogue disagree: ask instead of guessing.
             return [FollowupAction("action_ask_for_error_message")]
+        if intent == tracker.get_slot("current_error") and answered_step_question(dispatcher, tracker):
+            # "Where do I find the chart of accounts?" right after that fix: the step, not
+            # the whole fix again.
+            return []
         language = language_of(tracker)
         dispatcher.utter_message(text=render_fix(intent, language, values_of(tracker)))
         dispatcher.utter_message(response="utter_ask_fix_worked")

@@ -48,6 +48,15 @@ class Settings:
     max_misunderstood: int
     # How many of the customer's latest messages a handoff ticket keeps.
     ticket_recent_messages: int
+    # --- Understanding (bot/nlu/decide.py; README "Evaluation" has the figures behind them) ---
+    # No fix below this classifier confidence: the customer is asked instead.
+    fix_confidence: float
+    # Any other intent (greet, a person, yes/no ...) below this: not understood.
+    intent_confidence: float
+    # Top two errors closer than this: "Is it A or B?" instead of a fix.
+    clarify_margin: float
+    # ... when the two together have at least this confidence; else not understood.
+    clarify_floor: float
     # --- Production profile (README "Production profile") ---
     # Redis for Rasa's lock store; empty: the in-memory lock store (one process only).
     redis_url: str
@@ -159,6 +168,10 @@ def settings(env: Optional[Mapping[str, str]] = None) -> Settings:
         pages_port=pages_port,
         max_misunderstood=int(env.get("MAX_MISUNDERSTOOD", "2")),
         ticket_recent_messages=int(env.get("TICKET_RECENT_MESSAGES", "5")),
+        fix_confidence=float(env.get("FIX_CONFIDENCE", "0.9")),
+        intent_confidence=float(env.get("INTENT_CONFIDENCE", "0.5")),
+        clarify_margin=float(env.get("CLARIFY_MARGIN", "0.2")),
+        clarify_floor=float(env.get("CLARIFY_FLOOR", "0.5")),
         redis_url=env.get("REDIS_URL", defaults["REDIS_URL"]),
         rasa_processes=int(env.get("RASA_PROCESSES", defaults["RASA_PROCESSES"])),
         rasa_api_token=env.get("RASA_API_TOKEN", ""),

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from typing import Dict, Mapping, Optional
+from typing import Dict, List, Mapping, Optional
 
 from bot.catalogue import Catalogue, ExportError, load_catalogue
 from bot.catalogue.bank import bank_phrases
@@ -67,6 +67,23 @@ def _sentence(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+def rendered_steps(
+    intent: str,
+    language: str,
+    values: Mapping[str, Optional[str]],
+    catalogue: Optional[Catalogue] = None,
+    config: Optional[Settings] = None,
+) -> List[str]:
+    """The fix's steps as the customer reads them, numbered, with their values."""
+    catalogue = catalogue or load_catalogue()
+    language = language if language in ("en", "sv") else DEFAULT_LANGUAGE
+    phrases = all_phrases(language, with_system_of_the_code(values), catalogue, config or settings())
+    return [
+        f"{number}. {_sentence(step.format_map(phrases))}"
+        for number, step in enumerate(catalogue.get(intent).steps[language], start=1)
+    ]
+
+
 def render_fix(
     intent: str,
     language: str,
@@ -84,8 +101,5 @@ def render_fix(
     explanation = _sentence(error.explanation[language].format_map(phrases))
     if error.fortnox_note and is_fortnox(values):
         explanation = f"{explanation} {error.fortnox_note[language].format_map(phrases)}"
-    steps = "\n".join(
-        f"{number}. {_sentence(step.format_map(phrases))}"
-        for number, step in enumerate(error.steps[language], start=1)
-    )
+    steps = "\n".join(rendered_steps(intent, language, values, catalogue, config))
     return f"**{error.title[language]}**\n{explanation}\n\n{steps}"

@@ -44,7 +44,6 @@ _SERIES = [
     ),
 ]
 _FILE_ID = re.compile(r"\bfile\s*id\s*[:=#]?\s*[\"']?([A-Za-z0-9][A-Za-z0-9_-]{0,63})", re.IGNORECASE)
-_DATE = re.compile(r"(?<!\d)(\d{4})-(0[1-9]|1[0-2])(?:-(0[1-9]|[12]\d|3[01]))?(?!\d)")
 ERROR_CODE_PATTERN = re.compile(r"(?<!\d)(2\d{6})(?!\d)")
 _WORDS_FILE_ID_IS_NOT = {"was", "is", "has", "har", "kopplades", "not", "inte"}
 
@@ -69,10 +68,29 @@ def extract_file_id(text: str) -> Optional[str]:
     return None
 
 
+_LOCKED = r"(?:locked|closed|l[åa]st|st[äa]ngd|sp[äa]rrad|lock\s+date|l[åa]sdatum)"
+_UP_TO = (r"(?:up\s+to(?:\s+and\s+including)?|until|through|to|till\s+och\s+med|"
+          r"t\.?\s?o\.?\s?m\.?|fram\s+till|till|per|:)")
+_DATE_TEXT = r"(\d{4}-(?:0[1-9]|1[0-2])(?:-(?:0[1-9]|[12]\d|3[01]))?)(?!\d)"
+_LOCK_DATE = [
+    # "locked up to 2024-12-31", "har låst perioden t.o.m. 2024-12-31", "closed 2024-12"
+    re.compile(rf"\b{_LOCKED}(?:\s+(?:the\s+)?perio(?:d|den))?\s*(?:{_UP_TO}\s*)?(?<!\d){_DATE_TEXT}",
+               re.IGNORECASE),
+    # "period 2025-03 is locked", "perioden 2024-12 är stängd"
+    re.compile(rf"\bperio(?:d|den)\s+(?<!\d){_DATE_TEXT}\s+(?:is|(?:ä|a)r)\s+{_LOCKED}",
+               re.IGNORECASE),
+]
+
+
 def extract_period_date(text: str) -> Optional[str]:
-    """The first date (2024-12-31) or month (2024-12) in the text, as written."""
-    match = _DATE.search(text)
-    return match.group(0) if match else None
+    """The lock date (2024-12-31) or month (2024-12), as written, only from a phrase that
+    says the period is locked up to it ("locked up to …", "låst t.o.m. …"): any other
+    date (a transaction's, a personnummer that looks like one) is not the lock date."""
+    for pattern in _LOCK_DATE:
+        match = pattern.search(text)
+        if match:
+            return match.group(1)
+    return None
 
 
 def extract_error_code(text: str) -> Optional[str]:
@@ -80,14 +98,29 @@ def extract_error_code(text: str) -> Optional[str]:
     return match.group(1) if match else None
 
 
+# Words just before a system's name that say the customer no longer (or does not) use it:
+# "we moved from Visma to Fortnox", "not Visma", "bytt från Visma", "istället för Bokio".
+_FORMER = re.compile(
+    r"\b(?:from|fr(?:å|a)n|not|inte|ej|instead\s+of|ist(?:ä|a)llet\s+f(?:ö|o)r|used\s+to\s+\w+|"
+    r"previously|tidigare|old|gamla|before|innan)\W+(?:\w+\W+)?$",
+    re.IGNORECASE,
+)
+
+
 def extract_accounting_system(text: str) -> Optional[str]:
+    """The system the customer says they use: the last one named, unless it is named as
+    a former one ("from Visma", "inte Visma"); if every one is, the last one named."""
     lowered = text.lower()
-    found = [
-        (lowered.find(name), spelling)
+    found = sorted(
+        (match.start(), spelling)
         for name, spelling in ACCOUNTING_SYSTEMS.items()
-        if re.search(rf"(?<![\w]){re.escape(name)}(?![\w])", lowered)
-    ]
-    return min(found)[1] if found else None
+        for match in re.finditer(rf"(?<![\w]){re.escape(name)}(?![\w])", lowered)
+    )
+    if not found:
+        return None
+    current = [(start, spelling) for start, spelling in found
+               if not _FORMER.search(lowered[max(0, start - 40):start])]
+    return (current or found)[-1][1]
 
 
 def _strings_in(value) -> List[str]:

@@ -1,8 +1,11 @@
-"""Keeps what the NLU pipeline reads to a sane size and free of control characters.
+"""Keeps what the NLU pipeline reads to a sane size, free of control characters and of
+personal data.
 
 Only what the pipeline reads changes: Rasa stores the message as the customer sent
 it, so nothing is lost for the transcript.  A pasted log of 100,000 characters would
-otherwise cost the transformer seconds of CPU and gigabytes of memory.
+otherwise cost the transformer seconds of CPU and gigabytes of memory.  Personal data is
+masked as bot/privacy.py masks it for storage: a personnummer is no date and no account
+to the classifier (issue 13, item 12), just ``[personnummer]``.
 """
 from __future__ import annotations
 
@@ -17,11 +20,13 @@ from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.privacy import mask_text
+
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def clean_for_nlu(text: str, max_chars: int) -> str:
-    return _CONTROL.sub(" ", text[:max_chars])
+    return mask_text(_CONTROL.sub(" ", text[:max_chars]))
 
 
 @DefaultV1Recipe.register(

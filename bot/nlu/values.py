@@ -3,8 +3,8 @@
 The widget sends message metadata: ``language`` (the page's language) and, when the chat
 was opened from a failed transaction, ``transaction`` (its error text, accounting
 system, ...).  A transaction's error text was not typed by the customer, so the page's
-language wins over the language the error happens to be written in; for typed messages
-the page's language is used only when the text shows none.
+language wins over the language the error happens to be written in.  So does it over a
+pasted error text, JSON body or code in a typed message (``message_language``).
 """
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.nlu.extract import extract_accounting_system, extract_values, valid_value
-from bot.nlu.language import detect_language
+from bot.nlu.pasted import message_language
 
 LANGUAGE_ENTITY = "language"
 LANGUAGES = ("en", "sv")
@@ -82,8 +82,7 @@ class ExportValueExtractor(GraphComponent, EntityExtractorMixin):
             for name, value in values.items()
         ]
         page_language = metadata.get("language") if metadata.get("language") in LANGUAGES else None
-        typed_language = None if transaction else detect_language(text)
-        language = typed_language or page_language
+        language = page_language if transaction else message_language(text, page_language)
         if language:
             entities.append({"entity": LANGUAGE_ENTITY, "value": language,
                              "start": 0, "end": len(text)})

@@ -2,7 +2,8 @@
 
 Not worse = overall held-out accuracy at least the current model's, no language's
 accuracy lower, and no new "wrong fix" (a held-out message given the fix of another
-error, tests/system/model/test_model_quality.py).  Evaluations are
+error, tests/system/model/test_model_quality.py), and no more fixes for personal data
+alone.  Evaluations are
 bot.trainer.evaluation results as dicts.
 """
 from __future__ import annotations
@@ -98,6 +99,9 @@ def compare(candidate: dict, current: Optional[dict], error_intents: Optional[Se
     new_wrong = sorted(wrong_fixes(candidate, error_intents) - wrong_fixes(current, error_intents))
     if new_wrong:
         reasons.append(f"{len(new_wrong)} held-out message(s) now get another error's fix.")
+    if candidate.get("personal_data_fixes", 0) > current.get("personal_data_fixes", 0):
+        reasons.append(f"{candidate['personal_data_fixes']} message(s) of personal data alone "
+                       "now get a fix.")
     return GateResult(
         passed=not reasons, reasons=reasons or ["Not worse than the current model."],
         accuracy=(before, after), languages=languages,

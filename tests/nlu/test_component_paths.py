@@ -12,6 +12,7 @@ from bot.runtime.rasa_patches import apply
 
 NAMED_BY_TRAINED_MODELS = [
     "bot.nlu.bilingual_spacy.BilingualSpacyNLP",
+    "bot.nlu.confidence_gate.ConfidenceGate",
     "bot.nlu.guard.MessageGuard",
     "bot.nlu.recogniser.ExportErrorRecogniser",
     "bot.nlu.unknown_words.UnknownWordsFallback",

@@ -53,3 +53,45 @@ def test_hostile_input_does_not_crash():
     for text in ["\x00\x01\x02", "{" * 5000 + "}" * 5000, "{" * 100_000, "a" * 100_000,
                  "<script>alert(1)</script>", "FileId " * 20_000]:
         extract_values(text)
+
+
+@pytest.mark.parametrize(
+    "text,system",
+    [
+        ("we moved from Visma to Fortnox", "Fortnox"),
+        ("vi har bytt från Visma till Fortnox", "Fortnox"),
+        ("we use Fortnox, not Visma", "Fortnox"),
+        ("vi använder Bokio istället för Fortnox", "Bokio"),
+        ("Fortnox and now also Visma", "Visma"),
+        ("exporting from Fortnox fails", "Fortnox"),  # the only one named, even after "from"
+    ],
+)
+def test_the_system_the_customer_uses_is_the_latest_current_one(text, system):
+    assert extract_values(text)["accounting_system"] == system
+
+
+@pytest.mark.parametrize(
+    "text,date",
+    [
+        ("The period is locked up to 2024-12-31", "2024-12-31"),
+        ("perioden är låst t.o.m. 2024-06-30", "2024-06-30"),
+        ("bokföringen är stängd till och med 2023-12-31", "2023-12-31"),
+        ("Fortnox says closed until 2024-11", "2024-11"),
+        ("perioden 2024-12 är stängd", "2024-12"),
+    ],
+)
+def test_the_period_date_is_the_lock_date(text, date):
+    assert extract_values(text)["period_date"] == date
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "mitt personnummer är 19121212-1212",
+        "mitt personnummer är 1912-12-12",
+        "the transaction from 2024-03-12 failed, the period is closed",
+        "I paid on 2024-05-02 and the export failed",
+    ],
+)
+def test_a_date_that_is_not_a_lock_date_is_no_period_date(text):
+    assert "period_date" not in extract_values(text)

@@ -213,3 +213,18 @@ def test_a_job_whose_process_died_is_reported_as_failed(project):
     write_json(project.registry_dir / "job.json", {"state": "training", "progress": 30, "started_at": 0})
     assert jobs.status()["state"] == "failed"
     assert "stopped unexpectedly" in jobs.status()["message"]
+
+
+def test_every_held_out_set_is_scored_and_a_fix_for_personal_data_is_refused():
+    predictions = [("en", "period_closed", "period is locked", "period_closed", 0.9, "en_2", False),
+                   ("sv", "nlu_fallback", "mitt personnummer är [personnummer]", "nlu_fallback", 1.0,
+                    "personal_data", False),
+                   ("en", "account_not_active", "1930 or the period?", "nlu_fallback", 0.4, "en", True)]
+    current = score(predictions)
+    assert current.by_set == {"en": [0, 1], "en_2": [1, 1], "personal_data": [1, 1]}
+    assert (current.clarified, current.wrong_fixes, current.personal_data_fixes) == (1, 0, 0)
+    worse = score(predictions[:1] + [predictions[1][:3] + ("period_closed",) + predictions[1][4:]]
+                  + predictions[2:])
+    assert (worse.wrong_fixes, worse.personal_data_fixes) == (1, 1)
+    result = compare(evaluation_dict(worse), evaluation_dict(current), ERRORS)
+    assert not result.passed and any("personal data" in r for r in result.reasons)

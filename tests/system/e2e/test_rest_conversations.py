@@ -105,6 +105,25 @@ def test_unknown_accounting_error_is_not_passed_off_as_one_of_the_eight(assistan
     assert "Jag kan bara hjälpa till" in text, text
 
 
+def test_a_question_about_a_step_right_after_the_fix_gets_that_step(assistant, customer):
+    customer.say_text("my export to fortnox fails, something about account 1930")
+    text = customer.say_text("where do I find the chart of accounts in fortnox?")
+    assert "This is the step you are asking about" in text, text
+    assert "open the chart of accounts" in text and "I can only help" not in text
+
+
+def test_a_swedish_customer_pasting_an_english_error_gets_swedish_steps(assistant, customer):
+    customer.say_text("hej")
+    text = customer.say_text("jag får There is no active license for the requested scope, vad gör jag?")
+    assert "Försök exportera igen" in text, text
+
+
+def test_personal_data_alone_gets_no_fix(assistant, customer):
+    text = customer.say_text("mitt personnummer är 19121212-1212")
+    assert "Skicka inte personuppgifter" in text, text
+    assert "bokföringsdatum" not in text
+
+
 def test_conversations_are_stored_in_the_tracker_store(assistant, customer):
     from sqlalchemy import create_engine, text
 

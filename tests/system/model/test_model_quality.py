@@ -1,13 +1,16 @@
-"""The trained model on the held-out test set: a floor for accuracy, and no wrong fixes.
+"""The trained model on every held-out set together (issue 13).
 
-The figures themselves are printed by `make eval`; this test keeps a regression from
-landing.  A fallback ("please paste the error") is an acceptable miss; a confident
-wrong error is not, because the customer would get the wrong fix.
+No message may get the fix of another error, and no message of personal data alone may get
+a fix.  "Is it A or B?" and "please paste the error" are misses (they count against
+accuracy), never wrong fixes.  The figures themselves, per language and per set, are
+printed by `make eval`; README "Evaluation" has them.
+
+The target is 97 % in each language; it is not reached yet (en 95.6 %, sv 94.7 % with
+FIX_CONFIDENCE 0.9), so the floor below stays the one that held before the second set.
 """
 import pytest
 
-from bot.catalogue import load_catalogue
-from bot.trainer.evaluation import FALLBACK, evaluate
+from bot.trainer.evaluation import evaluate
 from bot.ops.launcher import MODEL_PATH
 from tests.support.assistants import require_trained_model
 
@@ -27,13 +30,12 @@ def test_held_out_accuracy(evaluation):
 
 def test_both_languages_are_understood(evaluation):
     for language, (correct, total) in evaluation.by_language.items():
-        assert correct / total >= PER_LANGUAGE_FLOOR, (language, correct, total)
+        assert correct / total >= PER_LANGUAGE_FLOOR, (language, correct, total, evaluation.errors)
 
 
 def test_no_message_gets_the_fix_for_another_error(evaluation):
-    error_intents = set(load_catalogue().intents)
-    wrong_fixes = [
-        e for e in evaluation.errors
-        if e["predicted"] in error_intents and e["predicted"] != FALLBACK
-    ]
-    assert wrong_fixes == []
+    assert evaluation.wrong_fixes == 0, evaluation.errors
+
+
+def test_personal_data_alone_never_gets_a_fix(evaluation):
+    assert evaluation.personal_data_fixes == 0, evaluation.errors
