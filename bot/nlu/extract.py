@@ -172,7 +172,7 @@ VALUE_SHAPES = {
     "account": re.compile(r"\d{4}"),
     "series": re.compile(r"[A-ZÅÄÖ]{1,2}"),
     "file_id": re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}"),
-    "period_date": _DATE,
+    "period_date": re.compile(_DATE_TEXT),
     "error_code": ERROR_CODE_PATTERN,
 }
 
