@@ -20,7 +20,7 @@ from typing import Dict, Iterator, List, Mapping, Optional, Tuple
 from actions.greeting import greeting_values
 from bot.catalogue import LANGUAGES, load_catalogue
 from bot.catalogue.bank import support_contact
-from bot.catalogue.render import render_fix
+from bot.catalogue.render import render_fix, rendered_steps, value_phrases
 from bot.handoff.hours import OpeningHours, expected_answer
 from bot.handoff.responses import placeholders, response_names, variation
 from bot.runtime.inbound import POLITE, polite
@@ -35,6 +35,9 @@ SYSTEMS: Tuple[Tuple[str, Optional[str]], ...] = (
 EXAMPLE_VALUES = {"account": "1930", "series": "F", "file_id": "4711", "period_date": "2024-12-31"}
 EXAMPLE_TICKET = 1234
 EXAMPLE_AGENT = "Anna"
+# "Is it A or B?" and "the step you asked about" (actions/understanding.py), for an example.
+EXAMPLE_CLOSE_ERRORS = ("account_not_active", "period_closed")
+EXAMPLE_STEP = ("account_not_active", 1)  # the second step of the fix, with the values
 # A Saturday morning, for "when will a person answer" under the default hours.
 EXAMPLE_MOMENT = dt.datetime(2024, 3, 16, 9, 0, tzinfo=dt.timezone.utc)
 # Sent with buttons the action adds (not in domain.yml): the eight errors' titles.
@@ -63,6 +66,20 @@ def reply_values(config: Settings, language: str) -> Dict[str, str]:
         "handoff_expected": expected_answer(hours, EXAMPLE_MOMENT, language),
         "support_contact": support_contact(config, language),
         **greeting_values(config),
+        **understanding_values(config, language),
+    }
+
+
+def understanding_values(config: Settings, language: str) -> Dict[str, str]:
+    """What actions/understanding.py fills in: two close errors, a step asked about."""
+    catalogue = load_catalogue()
+    first, second = (catalogue.get(intent) for intent in EXAMPLE_CLOSE_ERRORS)
+    error, step = EXAMPLE_STEP
+    return {
+        "first": first.title[language], "first_intent": first.intent,
+        "second": second.title[language], "second_intent": second.intent,
+        "step": rendered_steps(error, language, EXAMPLE_VALUES, catalogue, config)[step],
+        "system": value_phrases(language, EXAMPLE_VALUES, catalogue)["accounting_system"],
     }
 
 
@@ -90,11 +107,12 @@ def replies(config: Settings) -> Iterator[Answer]:
     for name in response_names():
         for language in LANGUAGES:
             chosen = variation(name, language)
-            buttons = tuple(button["title"] for button in chosen.get("buttons") or ())
+            values = reply_values(config, language)
+            buttons = tuple(_fill(button["title"], values) for button in chosen.get("buttons") or ())
             if name == CATALOGUE_BUTTONS:
                 buttons = tuple(error.title[language] for error in catalogue.errors)
             yield Answer("reply", name, language,
-                         _fill(chosen["text"], reply_values(config, language)), buttons)
+                         _fill(chosen["text"], values), buttons)
 
 
 def channel_answers(config: Settings) -> Iterator[Answer]:
