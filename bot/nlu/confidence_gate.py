@@ -5,7 +5,8 @@ bot/nlu/decide.py with the thresholds of bot/settings.py; this component only wr
 answer into the message: the intent stays, or becomes ``nlu_fallback`` (the classifier's
 ranking is kept for reviewers), and two more keys of the parse data tell the fallback
 action (actions/escalation.py) what to say: ``clarify`` (the two errors to ask between)
-and ``personal_data_only``.  A message already not understood (keyboard mash) stays so.
+and ``personal_data_only``.  A message already not understood (keyboard mash) stays so.  It also puts back
+the text as written, which the pipeline read masked (bot/nlu/guard.py): the actions read it.
 """
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ from bot.nlu.decide import (
     Thresholds,
     decide,
 )
+from bot.nlu.guard import UNMASKED_TEXT
 from bot.nlu.personal_data import only_personal_data
 
 
@@ -56,11 +58,14 @@ class ConfidenceGate(GraphComponent, IntentClassifier):
         return messages
 
     def gate(self, message: Message) -> None:
+        masked = message.get(TEXT) or ""
+        if message.get(UNMASKED_TEXT) is not None:
+            message.set(TEXT, message.get(UNMASKED_TEXT))  # read by the actions: as written
         intent = message.get(INTENT) or {}
         if intent.get("name") == FALLBACK_INTENT:
             return
         ranking = message.get(INTENT_RANKING_KEY) or ([intent] if intent.get("name") else [])
-        if only_personal_data(message.get(TEXT) or ""):
+        if only_personal_data(masked):
             message.set(PERSONAL_DATA_KEY, True, add_to_output=True)
             self._not_understood(message, ranking, 1.0)
             return

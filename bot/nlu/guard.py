@@ -25,6 +25,12 @@ from bot.privacy import mask_text
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
+# Where the guard keeps the text before masking: the ConfidenceGate (bot/nlu/confidence_gate.py)
+# puts it back once the classifier has read the masked one, so that the parse data's text,
+# which the actions read (an e-mail address for the e-mail form), is what the customer wrote.
+UNMASKED_TEXT = "unmasked_text"
+
+
 def clean_for_nlu(text: str, max_chars: int) -> str:
     return mask_text(_CONTROL.sub(" ", text[:max_chars]))
 
@@ -58,5 +64,6 @@ class MessageGuard(GraphComponent):
         for message in messages:
             text = message.get(TEXT)
             if text:
+                message.set(UNMASKED_TEXT, _CONTROL.sub(" ", text[: self.max_chars]))
                 message.set(TEXT, clean_for_nlu(text, self.max_chars))
         return messages

@@ -97,3 +97,15 @@ def test_numbers_privacy_keeps_but_that_identify_someone_count_as_personal_data(
         assert only_personal_data(clean_for_nlu(text, 2000)), text
     for text in ("error code 2000663", "period locked 2024-12-31", "konto 1930"):
         assert not only_personal_data(clean_for_nlu(text, 2000)), text
+
+
+def test_the_parse_keeps_the_text_as_written_for_the_actions():
+    from bot.nlu.guard import UNMASKED_TEXT
+
+    message = Message(data={"text": clean_for_nlu("sure: anna@example.se", 2000),
+                            UNMASKED_TEXT: "sure: anna@example.se",
+                            "intent": {"name": "affirm", "confidence": 0.9},
+                            "intent_ranking": ranking(("affirm", 0.9))})
+    assert message.get("text") == "sure: [e-mail]"  # what the classifier read
+    ConfidenceGate(T).gate(message)
+    assert message.get("text") == "sure: anna@example.se"
