@@ -15,6 +15,7 @@ import requests
 import socketio
 
 from bot.ops.action_server import TOKEN_HEADER
+from bot.settings import settings
 from tests.support.assistants import TEST_OUTPUT, embedded_env, require_trained_model, running_assistant
 from tests.support.customers import RestCustomer, SocketCustomer
 
@@ -88,11 +89,12 @@ def test_one_address_opens_at_most_its_hourly_tickets_then_gets_a_clear_answer(a
     opened = [s for s, _ in answers if tickets(assistant, s)]
     assert len(opened) == PER_ADDRESS
     for conversation, answer in answers[PER_ADDRESS:]:
-        assert "can't open another case" in answer and "e-mail customer support" in answer
+        assert "can't open another case" in answer and "contact customer support yourself" in answer
+        assert settings().support_email in answer
     # Another address is not held back by that one.
     other = RestCustomer(rasa_url)
     other.say("Account 1930 is not active")
-    assert "passed your conversation" in other.say_text("I want to talk to a person")
+    assert "passed this conversation" in other.say_text("I want to talk to a person")
 
 
 def test_a_chosen_client_key_in_the_metadata_does_not_escape_the_limit(assistant, rasa_url):

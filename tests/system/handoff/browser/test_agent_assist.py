@@ -21,8 +21,9 @@ def test_the_agent_inserts_a_canned_reply_and_the_suggested_fix_by_keyboard(page
     anna.set_duty(True)
 
     # A Swedish customer: the fix did not help, a person is asked for.
-    chat = Chat(customer_page, pages_url, rasa_url).goto().open()  # Swedish by what they write
-    chat.send("Konto 1930 är inte aktivt")
+    # Swedish by their own words (a pasted error text alone does not set the language).
+    chat = Chat(customer_page, pages_url, rasa_url).goto().open()
+    chat.send("Det står Konto 1930 är inte aktivt, vad gör jag?")
     chat.wait_for_bot("Löste det problemet?")
     customer_page.get_by_role("button", name="Nej, det misslyckas fortfarande").click()
     chat.wait_for_bot("ansluter till chatten")
