@@ -40,6 +40,7 @@ from sqlalchemy.engine import make_url
 from bot.console.databases import Databases
 from bot.ops import demo_data
 from bot.ops.demo_data import DemoPlan
+from bot.storage.events import create_events_table
 from bot.storage.tickets import CLAIMED, OPEN, HandoffTicket
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
@@ -183,7 +184,7 @@ def time_queries(base: str, runs: int, facts: Dict[str, object]) -> List[Tuple[s
 
 def run_backend(name: str, project_url: str, tracker_url: str, plan: DemoPlan, runs: int) -> bool:
     print(f"\n== {name}: seeding {plan.conversations} conversations, {plan.tickets} tickets ...", flush=True)
-    demo_data.create_events_table(tracker_url)
+    create_events_table(tracker_url)
     databases = Databases.open(project_url, tracker_url)
     try:
         facts = seed(databases, plan)

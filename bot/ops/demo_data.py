@@ -50,6 +50,7 @@ from bot.ops.sample_data import PERSONAL_ADDITIONS, TEXTS, Conversation
 from bot.privacy import mask_event, mask_text
 from bot.storage.annotations import AuditEvent, ConversationNote, ConversationReview, ConversationTag
 from bot.storage.conversations import ConversationSummary, SummaryWriter, mark_resolved_by_agents, summarise
+from bot.storage.events import create_events_table
 from bot.storage.staff import StaffRepository
 from bot.storage.tickets import (
     CLAIMED,
@@ -579,17 +580,6 @@ def main(argv=None) -> int:
     print("staff: " + ", ".join(f"{u} ({r})" for u, _, r in STAFF) +
           ("" if args.password else " — random passwords: set them with `make users ARGS=\"set-password NAME\"`"))
     return 0
-
-
-def create_events_table(url: str) -> None:
-    """Rasa's own events table, made by Rasa's own model of it (as Rasa makes it on start)."""
-    from sqlalchemy import create_engine
-
-    from rasa.core.tracker_store import SQLTrackerStore
-
-    engine = create_engine(url)
-    SQLTrackerStore.Base.metadata.create_all(engine)
-    engine.dispose()
 
 
 if __name__ == "__main__":

@@ -25,6 +25,19 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 from bot.storage.to_a_person import PAUSES, UNPAUSES, said_to_a_person
 
 _metadata = MetaData()
+
+
+def create_events_table(url: str) -> None:
+    """Rasa's own events table, made by Rasa's own model of it (as Rasa makes it on start),
+    for a database no Rasa server has opened yet: demo data, benchmarks and tests."""
+    from rasa.core.tracker_store import SQLTrackerStore
+    from sqlalchemy import create_engine
+
+    engine = create_engine(url)
+    SQLTrackerStore.Base.metadata.create_all(engine)
+    engine.dispose()
+
+
 EVENTS = Table(
     "events",
     _metadata,

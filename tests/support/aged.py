@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.console.databases import Databases
-from bot.ops.demo_data import DemoPlan, Seeded, create_events_table, seed
+from bot.ops.demo_data import DemoPlan, Seeded, seed
+from bot.storage.events import create_events_table
 
 PASSWORD = "aged database password"
 PLAN = DemoPlan(conversations=3_000, tickets=1_400, follow_ups=1_050, seed=12)

@@ -1,13 +1,7 @@
 """Database helpers of the tests (the fixtures themselves are in tests/conftest.py)."""
 from __future__ import annotations
 
-from sqlalchemy import create_engine
+# One definition, beside the repository that reads that table.
+from bot.storage.events import create_events_table
 
-
-def create_events_table(url: str) -> None:
-    """Rasa's own tracker-store table, made by Rasa's own model of it."""
-    from rasa.core.tracker_store import SQLTrackerStore
-
-    engine = create_engine(url)
-    SQLTrackerStore.Base.metadata.create_all(engine)
-    engine.dispose()
+__all__ = ["create_events_table"]
