@@ -48,6 +48,10 @@ class Settings:
     max_misunderstood: int
     # How many of the customer's latest messages a handoff ticket keeps.
     ticket_recent_messages: int
+    # A turn reads the conversation's latest customer messages (at least this many, at most
+    # twice as many) and the state before them, not the whole session
+    # (bot/runtime/tracker_window.py); 0: the whole session, as stock Rasa.
+    tracker_window_messages: int
     # --- Understanding (bot/nlu/decide.py; README "Evaluation" has the figures behind them) ---
     # No fix below this classifier confidence: the customer is asked instead.
     fix_confidence: float
@@ -168,6 +172,7 @@ def settings(env: Optional[Mapping[str, str]] = None) -> Settings:
         pages_port=pages_port,
         max_misunderstood=int(env.get("MAX_MISUNDERSTOOD", "2")),
         ticket_recent_messages=int(env.get("TICKET_RECENT_MESSAGES", "5")),
+        tracker_window_messages=int(env.get("TRACKER_WINDOW_MESSAGES", "6")),
         fix_confidence=float(env.get("FIX_CONFIDENCE", "0.9")),
         intent_confidence=float(env.get("INTENT_CONFIDENCE", "0.5")),
         clarify_margin=float(env.get("CLARIFY_MARGIN", "0.2")),

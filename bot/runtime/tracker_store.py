@@ -19,6 +19,11 @@ Two additions to Rasa's behaviour, both in ``save``:
   down, the conversation goes on; ``python -m bot.ops.manage rebuild-summaries``
   catches up.
 
+A turn reads only the conversation's recent window and the state before it
+(bot/runtime/tracker_window.py, checkpoints in bot/storage/tracker_checkpoints.py), so
+its cost does not grow with the conversation; ``retrieve_full_tracker`` (the HTTP API's
+``GET /conversations/<id>/tracker``, exports) still reads everything.
+
 Reads and writes are retried across a short database outage (bot/runtime/db_retry.py).  The
 database calls are synchronous (SQLAlchemy 1.4 with psycopg2), so they run in worker
 threads: while one conversation waits for PostgreSQL, the process's event loop goes on
@@ -36,13 +41,29 @@ from rasa.core.brokers.broker import EventBroker
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.trackers import DialogueStateTracker
+from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
 from bot.runtime.db_retry import is_retryable, with_db_retry
+from bot.runtime.tracker_window import (
+    Window,
+    WindowRule,
+    attach,
+    is_state_event,
+    next_checkpoint,
+    window_of,
+)
 from bot.privacy import mask_event
 from bot.settings import settings
 from bot.storage.conversations import merge_into_summary
 from bot.storage.database import private_sqlite_file
+from bot.storage.events import EVENTS
+from bot.storage.tracker_checkpoints import (
+    checkpoint_for,
+    create_table as create_checkpoint_table,
+    latest_session_start,
+    save_checkpoint,
+)
 from bot.storage.to_a_person import paused_at_the_end
 
 logger = logging.getLogger(__name__)
@@ -75,19 +96,52 @@ class ConfiguredSQLTrackerStore(SQLTrackerStore):
         self.database_url = database_url or config.database_url
         self._summary_in_same_database = make_url(self.database_url) == self.engine.url
         self._summary_sessions = None
+        # Windows on (bot/runtime/tracker_window.py) unless TRACKER_WINDOW_MESSAGES is 0.
+        self.window_rule = (
+            WindowRule.for_settings(config.tracker_window_messages, config.ticket_recent_messages,
+                                    config.max_misunderstood)
+            if config.tracker_window_messages > 0 else None)
+        create_checkpoint_table(self.engine)
 
     async def _retrieve(
         self, sender_id: str, fetch_events_from_all_sessions: bool
     ) -> Optional[DialogueStateTracker]:
-        """Rasa's _retrieve, with the query in a worker thread and retried."""
-        events = await with_db_retry(
-            lambda: asyncio.to_thread(self._load_events, sender_id,
-                                      fetch_events_from_all_sessions),
-            "retrieve",
-        )
-        if self.domain and events:
-            return DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
-        return None
+        """Rasa's _retrieve, with the query in a worker thread and retried; the latest
+        session is read as its recent window (the whole of it when windows are off)."""
+        if fetch_events_from_all_sessions or self.window_rule is None:
+            events = await with_db_retry(
+                lambda: asyncio.to_thread(self._load_events, sender_id,
+                                          fetch_events_from_all_sessions),
+                "retrieve",
+            )
+            if self.domain and events:
+                return DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
+            return None
+        state, ids, events, session_start = await with_db_retry(
+            lambda: asyncio.to_thread(self._load_window, sender_id), "retrieve")
+        if not (self.domain and events):
+            return None
+        tracker = DialogueStateTracker.from_dict(sender_id, state + events, self.domain.slots)
+        return attach(tracker, Window(len(state), ids, session_start))
+
+    def _load_window(self, sender_id: str):
+        """The state before the window, the window's event ids and events, and the
+        session's start.  Without a checkpoint of the latest session (or when its first
+        event is gone) the whole session is the window."""
+        with self.session_scope() as session:
+            session_start = latest_session_start(session, sender_id)
+            query = select(EVENTS.c.id, EVENTS.c.data).where(EVENTS.c.sender_id == sender_id)
+            if session_start is not None:  # Rasa's filter: from the latest session's start
+                query = query.where(EVENTS.c.timestamp >= session_start)
+            checkpoint = checkpoint_for(session, sender_id)
+            if checkpoint is not None and checkpoint.session_start == session_start:
+                rows = session.execute(query.where(EVENTS.c.id >= checkpoint.from_event_id)
+                                       .order_by(EVENTS.c.id)).all()
+                if rows and rows[0].id == checkpoint.from_event_id:
+                    return (checkpoint.state, [row.id for row in rows],
+                            [json.loads(row.data) for row in rows], session_start)
+            rows = session.execute(query.order_by(EVENTS.c.id)).all()
+            return [], [row.id for row in rows], [json.loads(row.data) for row in rows], session_start
 
     def _load_events(self, sender_id: str, all_sessions: bool) -> List[Dict[str, Any]]:
         with self.session_scope() as session:
@@ -115,8 +169,11 @@ class ConfiguredSQLTrackerStore(SQLTrackerStore):
         one INSERT; returns the events as written.  The customer's messages with an "@"
         (a contact address, maybe: masking would lose it) go to ``typed_emails`` as written."""
         same_database = self._summary_in_same_database and self._summary_table_ready()
+        window = window_of(tracker)
+        checkpoint = (next_checkpoint(tracker, window, self.window_rule, self.window_rule.messages)
+                      if window is not None and self.window_rule is not None else None)
         with self.session_scope() as session:
-            events = [event.as_dict() for event in self._additional_events(session, tracker)]
+            events = [event.as_dict() for event in self._new_events(session, tracker)]
             if typed_emails is not None:
                 typed_emails[:] = [e["text"] for e in events if e.get("event") == "user"
                                    and "@" in (e.get("text") or "")]
@@ -137,9 +194,27 @@ class ConfiguredSQLTrackerStore(SQLTrackerStore):
             if same_database:
                 self._merge_summary(session, tracker.sender_id, written,
                                     paused_before(tracker, len(written)))
+            if checkpoint is not None and checkpoint.from_event_id is not None:
+                save_checkpoint(session, tracker.sender_id, checkpoint.from_event_id,
+                                window.session_start, [mask_event(e) for e in checkpoint.state])
             session.commit()
+        if window is not None:  # a second save of the same tracker writes only what is newer
+            window.stored_ids.extend([None] * len(written))
         logger.debug(f"Tracker with sender_id '{tracker.sender_id}' stored to database")
         return written
+
+    def _new_events(self, session, tracker: DialogueStateTracker):
+        """The tracker's events not stored yet: after its window's stored ones, or, for a
+        tracker not read as a window (a new conversation), Rasa's count of the session's
+        stored events."""
+        window = window_of(tracker)
+        if window is not None:
+            return itertools.islice(tracker.events, window.stored_count, None)
+        if any(is_state_event(event) for event in itertools.islice(tracker.events, 0, 64)):
+            # Counting would write the state events and skip real ones: refuse loudly.
+            raise RuntimeError(f"The tracker of {tracker.sender_id} was read as a window "
+                               "but has lost what it was read with")
+        return self._additional_events(session, tracker)
 
     def _merge_summary(self, session, sender_id: str, events: List[Dict[str, Any]],
                        paused: bool) -> None:
