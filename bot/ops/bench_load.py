@@ -55,7 +55,7 @@ class LoadResult:
 
 
 def customer_address(number: int) -> str:
-    """Customer ``number``'s own address, in 198.18.0.0/15."""
+    """Customer ``number``'s own address in 198.18.0.0/15 (different for up to 125,000)."""
     return f"198.{18 + number // 62500 % 2}.{number // 250 % 250}.{number % 250 + 1}"
 
 
