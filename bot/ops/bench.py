@@ -146,11 +146,15 @@ def measure(name: str, args: argparse.Namespace) -> dict:
             steps[args.at] = run_step(running, args.at, args.warmup, args.window,
                                       args.seed + args.at)
         figures.update(served=served, steps=steps, at=steps[args.at], memory=memory(running))
-    figures["failures"] = failures(figures["length_curve"]) + sum(
-        failures(step) for step in steps.values())
-    print(f"  served: {served} customers at p95 <= {ms(P95_TARGET_SECONDS)} ms with nothing "
-          f"lost; resident memory: " + ", ".join(
+        figures["failures"] = failures(figures["length_curve"]) + sum(
+            failures(step) for step in steps.values())
+        running.keep_logs = bool(figures["failures"])
+    print(f"  served: {served or 'no'} customers at p95 <= {ms(P95_TARGET_SECONDS)} ms with "
+          f"nothing lost; resident memory: " + ", ".join(
               f"{n} {m['mb']:.0f} MB" for n, m in figures["memory"].items()), flush=True)
+    if running.keep_logs:
+        print(f"  turns failed or messages lost: the processes' logs are kept in {running.logs}",
+              flush=True)
     return figures
 
 

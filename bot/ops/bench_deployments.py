@@ -68,7 +68,9 @@ class Running:
     webhook: str
     tracker_url: str
     tag: str  # starts every conversation id of the run
+    logs: Path  # the processes' logs, removed afterwards unless ``keep_logs``
     startup_seconds: float = 0.0
+    keep_logs: bool = False
 
     def groups(self) -> proc_usage.Groups:
         """The processes to meter, by name: the deployment's, with their children, and
@@ -211,7 +213,7 @@ DESCRIPTIONS = {
 def deployment(name: str, model: Optional[Path] = None) -> Iterator[Running]:
     """Deployment ``name`` (one of DEPLOYMENTS) started on free ports, a fresh database
     and Redis database number; everything removed afterwards (its logs, in a temporary
-    folder, unless something failed)."""
+    folder, unless it did not start or the caller sets ``keep_logs``)."""
     if name not in DEPLOYMENTS:
         raise ValueError(f"deployment must be one of {DEPLOYMENTS}")
     model = model or (BASELINE_MODEL if name == "stock" else MODEL_PATH)
@@ -244,14 +246,15 @@ def deployment(name: str, model: Optional[Path] = None) -> Iterator[Running]:
                 _stop(assistant)
                 raise
             return Running(name, DESCRIPTIONS[name], assistant, webhook, env["TRACKER_STORE_URL"],
-                           tag, time.perf_counter() - began)
+                           tag, logs, time.perf_counter() - began)
 
         running = start_on_free_ports(lambda: free_port_runs(1 + processes, 2, 1), start)
         try:
             yield running
         finally:
             _stop(running.assistant)
-    shutil.rmtree(logs, ignore_errors=True)
+    if not running.keep_logs:
+        shutil.rmtree(logs, ignore_errors=True)
 
 
 def _stop(assistant: Assistant) -> None:
