@@ -118,7 +118,7 @@ def length_curve(running: Running, turns: int, seed: int) -> dict:
     print("  length curve (median ms, latency / server CPU): " + ", ".join(
         f"turn {name} {ms(latency[name])} / {ms(cost[name])}" for name in latency)
         + f"; last / 2-11: {figures['growth']:.2f}x (CPU {figures['cpu_growth']:.2f}x); "
-        f"errors {result.errors}, stored: {stored}", flush=True)
+        f"errors {result.errors} {result.error_kinds or ''}, stored: {stored}", flush=True)
     return figures
 
 
