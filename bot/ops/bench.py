@@ -1,316 +1,262 @@
-"""Load run of the production profile, against Rasa's default pipeline as the baseline.
+"""`make bench`: ours against a stock Rasa deployment, in one run, at human pace.
 
-    python -m bot.ops.bench [--concurrency 16] [--conversations 240] [--think-seconds 0]
-                        [--models current baseline]
+    python -m bot.ops.bench [--deployments ours embedded stock] [--steps 16,32,...]
+                            [--warmup 15] [--window 45] [--at 64] [--length 200]
+                            [--json report.json]
+    python -m bot.ops.bench --quick [--deployments ours]   (a tiny run: one step)
 
-For each model: a fresh PostgreSQL schema, the production profile (Redis lock store,
-several Rasa processes behind nginx), a warm-up, then N conversations of several turns
-through the REST channel, `--concurrency` at a time, each sending its next message as
-soon as it has the answer (or after about --think-seconds, as a person would).  It
-prints throughput and turn latency, CPU per turn and how much of it is the model, then
-checks in the tracker store that every message sent is stored, in order, each followed
-by an answer.  Then held-out accuracy of each model, and the ratios.
+One deployment after the other (bot/ops/bench_deployments.py: ours in the production
+profile, ours as one embedded process, stock Rasa), each on a fresh PostgreSQL database:
+
+1. start-up: until the webhook answers a first message;
+2. the length curve: one conversation of --length turns played alone, each turn's latency
+   and the CPU it cost the servers; medians of turn 1, turns 2-11, ~length/4 and the last
+   10, and how much the last 10 cost against turns 2-11;
+3. customers at human pace (bot/ops/bench_load.py), searched upwards in --steps: a step
+   is --warmup seconds, then a --window of seconds measured, then every message of the
+   step read back from the tracker store (stored, in order, answered).  A step passes
+   with p95 <= 300 ms in the window and nothing failed or lost; the search stops at the
+   first that fails.  --at customers (64) are run too if the search stopped below, for
+   p50/p95/p99 and the CPU per turn of each process there;
+4. resident memory of each process after the load.
+
+It prints each deployment's figures as it goes, then a markdown table for the README
+and the ratio of customers served, ours / stock.  Exit status 1 when any turn failed or
+any message was lost, out of order, stored twice or unanswered, or a deployment did not
+start.  PostgreSQL's and Redis's CPU is the machine's servers', whoever uses them.
 """
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import random
 import statistics
 import sys
-import tempfile
 import time
-import uuid
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional
 
-import aiohttp
-from sqlalchemy import create_engine, text
+from bot.ops import proc_usage
+from bot.ops.bench_deployments import DEPLOYMENTS, DESCRIPTIONS, Running, deployment
+from bot.ops.bench_load import LoadResult, check_stored, customers, in_window, one_conversation
+from bot.ops.bench_scripts import conversation, long_conversation
+from bot.ops.bench_stats import curve, growth, percentile, search_steps
 
-from bot.trainer.evaluation import evaluate
-from bot.ops.launcher import Assistant
-from bot.settings import PROJECT_ROOT
-
-MODELS = {
-    "current": PROJECT_ROOT / "models" / "current.tar.gz",
-    "baseline": PROJECT_ROOT / "models" / "baseline.tar.gz",
-}
-POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
-PORTS = {"RASA_PORT": "5605", "ACTION_PORT": "5655", "PAGES_PORT": "8680"}
-CONVERSATIONS = [
-    ["hi", "Account 1930 is not active", "no, still failing", "thanks"],
-    ["Fel vid export: Verifikationsserien är inte manuell (F).", "ja det funkade", "tack"],
-    ["my exports dont work", "/period_closed", "yes", "bye"],
-    ["The period is locked up to 2024-12-31", "didn't help", "ok thanks"],
-    ['{"ErrorInformation": {"error": 1, "message": "No access to the current scope.", '
-     '"code": 2000663}}', "/affirm", "goodbye"],
-]
+P95_TARGET_SECONDS = 0.300
+STEPS = (16, 32, 48, 64, 80, 96, 128, 160, 192, 224, 256)
+QUICK = {"steps": (4,), "warmup": 3.0, "window": 8.0, "at": 4, "length": 24}
 
 
-@dataclass
-class LoadResult:
-    latencies: List[float] = field(default_factory=list)
-    errors: int = 0
-    error_kinds: Dict[str, int] = field(default_factory=dict)
-    seconds: float = 0.0
-    sent: Dict[str, List[str]] = field(default_factory=dict)
-
-    @property
-    def throughput(self) -> float:
-        return len(self.latencies) / self.seconds if self.seconds else 0.0
+def ms(seconds: float) -> str:
+    return f"{1000 * seconds:.0f}"
 
 
-def percentile(values: List[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
+def failures(figures: dict) -> int:
+    """Turns that failed plus messages lost, out of order, duplicated or unanswered."""
+    return figures["errors"] + sum(figures["stored"].values())
 
 
-async def play(session: aiohttp.ClientSession, url: str, turns: List[str],
-               result: LoadResult, think: float = 0.0) -> None:
-    """One customer's conversation; a failed turn counts as an error, and the customer
-    goes on with the next message as a person would."""
-    sender = f"bench-{uuid.uuid4().hex}"
-    # Every conversation is a customer of its own address, as behind the balancer.
-    address = f"198.51.100.{random.randint(1, 254)}"
-    headers = {"X-Real-IP": address, "X-Forwarded-For": address}
-    result.sent[sender] = []
-    for number, message in enumerate(turns):
-        if think and number:  # a person reads the answer and types the next message
-            await asyncio.sleep(random.uniform(0.5 * think, 1.5 * think))
-        started = time.perf_counter()
-        kind = None
-        try:
-            async with session.post(url, json={"sender": sender, "message": message},
-                                    headers=headers) as response:
-                answer = await response.json(content_type=None)
-                if response.status != 200 or not answer:
-                    kind = f"HTTP {response.status}" + ("" if answer else " empty")
-        except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as error:
-            kind = type(error).__name__
-        result.latencies.append(time.perf_counter() - started)
-        result.sent[sender].append(message)
-        if kind:
-            result.errors += 1
-            result.error_kinds[kind] = result.error_kinds.get(kind, 0) + 1
+def run_step(running: Running, count: int, warmup: float, window: float, seed: int) -> dict:
+    """``count`` customers for warm-up + window; the window's figures, and the whole
+    step's messages checked in the tracker store."""
+    rng = random.Random(seed)
+    groups = running.groups()
+    snapshots: List[proc_usage.Snapshot] = []
+
+    async def measured() -> LoadResult:
+        async def meter() -> None:
+            await asyncio.sleep(warmup)
+            snapshots.append(proc_usage.snapshot(groups, proc_usage.cpu_seconds))
+            await asyncio.sleep(window)
+            snapshots.append(proc_usage.snapshot(running.groups(), proc_usage.cpu_seconds))
+
+        load = customers(running.webhook, count, warmup + window, lambda: conversation(rng),
+                         running.tag, seed=seed)
+        result, _ = await asyncio.gather(load, meter())
+        return result
+
+    began = time.perf_counter()
+    result = asyncio.run(measured())
+    latencies = in_window(result, began + warmup, began + warmup + window) or [float("inf")]
+    turns = len(latencies)
+    cpu = proc_usage.used(snapshots[1], snapshots[0])
+    figures = {
+        "customers": count, "turns": turns, "turns_per_second": turns / window,
+        "p50": percentile(latencies, 0.5), "p95": percentile(latencies, 0.95),
+        "p99": percentile(latencies, 0.99), "errors": result.errors,
+        "error_kinds": result.error_kinds, "conversations": len(result.sent),
+        "stored": check_stored(running.tracker_url, result.sent),
+        "cpu_ms_per_turn": {name: 1000 * seconds / turns for name, seconds in cpu.items()},
+    }
+    figures["passed"] = figures["p95"] <= P95_TARGET_SECONDS and not failures(figures)
+    print(f"  {count:4d} customers: {turns} turns ({figures['turns_per_second']:.1f}/s), "
+          f"p50 {ms(figures['p50'])} p95 {ms(figures['p95'])} p99 {ms(figures['p99'])} ms, "
+          f"errors {result.errors} {result.error_kinds or ''}, stored: {figures['stored']}, "
+          f"CPU {sum(figures['cpu_ms_per_turn'].values()):.1f} ms/turn"
+          f" -> {'pass' if figures['passed'] else 'FAIL'}", flush=True)
+    return figures
 
 
-async def load(url: str, conversations: int, concurrency: int,
-               result: Optional[LoadResult] = None, think: float = 0.0) -> LoadResult:
-    """Plays the conversations; pass `result` to watch it fill while the load runs.
-    ``think``: mean seconds a customer takes before the next message (0: none, every
-    conversation sends its next message the moment it has the answer)."""
-    result = result if result is not None else LoadResult()
-    gate = asyncio.Semaphore(concurrency)
-    timeout = aiohttp.ClientTimeout(total=60)
+def length_curve(running: Running, turns: int, seed: int) -> dict:
+    """One conversation of ``turns`` turns alone: medians of latency and of the servers'
+    CPU (every process but this client) per turn at the curve's points."""
+    groups = {name: pids for name, pids in running.groups().items() if name != "client"}
 
-    async def one(index: int) -> None:
-        async with gate:
-            await play(session, url, CONVERSATIONS[index % len(CONVERSATIONS)], result, think)
+    def cpu() -> float:
+        return sum(proc_usage.cpu_ns(pid) for pids in groups.values() for pid in pids) / 1e9
 
-    async with aiohttp.ClientSession(timeout=timeout) as session:
-        began = time.perf_counter()
-        await asyncio.gather(*(one(i) for i in range(conversations)))
-        result.seconds = time.perf_counter() - began
-    return result
-
-
-def check_stored(tracker_url: str, sent: Dict[str, List[str]]) -> Dict[str, int]:
-    """Read back from the tracker store: messages lost, conversations out of order,
-    messages stored twice in a row (a request retried after a process died having saved
-    it), and customer messages without an answer after them."""
-    from bot.storage.events import EventRepository
-
-    engine = create_engine(tracker_url, future=True)
-    events = EventRepository(engine)
-    lost = out_of_order = duplicated = unanswered = 0
-    for sender, messages in sent.items():
-        rows = events.events_for(sender)
-        stored = [r.data.get("text") for r in rows if r.type_name == "user"]
-        once = [m for i, m in enumerate(stored) if i == 0 or stored[i - 1] != m]
-        duplicated += len(stored) - len(once)
-        lost += sum(1 for m in messages if m not in stored)
-        out_of_order += [m for m in once if m in messages] != [m for m in messages if m in once]
-        kinds = [r.type_name for r in rows if r.type_name in ("user", "bot")]
-        unanswered += sum(
-            1 for i, kind in enumerate(kinds)
-            if kind == "user" and (i + 1 == len(kinds) or kinds[i + 1] != "bot")
-        )
-    engine.dispose()
-    return {"lost": lost, "out_of_order": out_of_order, "duplicated": duplicated,
-            "unanswered": unanswered}
+    messages = list(long_conversation(random.Random(seed), turns).turns)
+    result, costs = asyncio.run(one_conversation(running.webhook, messages, running.tag, cpu))
+    latency, cost = curve(result.latencies, turns), curve(costs, turns)
+    stored = check_stored(running.tracker_url, result.sent)
+    figures = {"turns": turns, "latency": latency, "cpu": cost, "growth": growth(latency),
+               "cpu_growth": growth(cost), "errors": result.errors,
+               "error_kinds": result.error_kinds, "stored": stored,
+               "alone_p50": statistics.median(result.latencies[:50]),
+               "alone_p95": percentile(result.latencies[:50], 0.95)}
+    print("  length curve (median ms, latency / server CPU): " + ", ".join(
+        f"turn {name} {ms(latency[name])} / {ms(cost[name])}" for name in latency)
+        + f"; last / 2-11: {figures['growth']:.2f}x (CPU {figures['cpu_growth']:.2f}x); "
+        f"errors {result.errors} {result.error_kinds or ''}, stored: {stored}", flush=True)
+    return figures
 
 
-def run_model(model: Path, conversations: int, concurrency: int, think: float = 0.0) -> dict:
-    schema = f"bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(POSTGRES, future=True)
-    with admin.begin() as connection:
-        connection.execute(text(f"CREATE SCHEMA {schema}"))
-    url = f"{POSTGRES}?options=-csearch_path%3D{schema}"
-    env = {**PORTS, "ASSISTANT_PROFILE": "production", "DATABASE_URL": url,
-           "TRACKER_STORE_URL": url, "RASA_API_TOKEN": uuid.uuid4().hex,
-           # The load is many customers escalating: measured without escalation limits.
-           "ESCALATIONS_PER_ADDRESS_PER_HOUR": "0", "ESCALATIONS_PER_HOUR": "0"}
-    logs = Path(tempfile.mkdtemp(prefix="bench-"))
-    try:
-        started = time.perf_counter()
-        with Assistant(env=env, log_dir=logs, model=model) as assistant:
-            startup = time.perf_counter() - started
-            webhook = f"http://127.0.0.1:{PORTS['RASA_PORT']}/webhooks/rest/webhook"
-            asyncio.run(load(webhook, 8, 4))  # warm-up, not counted
-            cpu_before = cpu_seconds(assistant)
-            result = asyncio.run(load(webhook, conversations, concurrency, think=think))
-            cpu_after = cpu_seconds(assistant)
-            cpu = {name: cpu_after[name] - cpu_before.get(name, 0.0) for name in cpu_after}
-            memory = {name: resident_mb(p.pid) for name, p in assistant.processes.items()}
-        stored = check_stored(url, result.sent)
-    finally:
-        with admin.begin() as connection:
-            connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
-    return {"result": result, "startup": startup, "memory": memory, "stored": stored, "cpu": cpu,
-            "processes": assistant.config.rasa_processes}
+def memory(running: Running) -> Dict[str, dict]:
+    """Resident memory of the deployment's own processes (each with its children)."""
+    own = {name: pids for name, pids in running.groups().items()
+           if name not in ("postgresql", "redis", "client")}
+    return {name: {"mb": sum(proc_usage.resident_mb(pid) for pid in pids), "processes": len(pids)}
+            for name, pids in own.items()}
 
 
-def model_cost(model: Path, repeats: int = 10) -> Dict[str, float]:
-    """CPU milliseconds of the model alone per turn, in this process: the NLU parse of
-    each message of the bench's dialogues and the policies' predictions after it (up to
-    three, as in a turn), with Rasa's graph runner as the servers run it (patched).
-    What a turn costs beyond this is the same for every model."""
-    import logging
-
-    import structlog
-    from rasa.core.agent import Agent
-    from rasa.core.channels.channel import UserMessage
-    from rasa.shared.core.events import ActionExecuted, UserUttered
-
-    from bot.runtime.rasa_patches import apply
-
-    apply()
-    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.INFO))
-    processor = Agent.load(str(model)).processor
-
-    async def dialogues() -> Dict[str, float]:
-        parse = predict = 0.0
-        turns = 0
-        for repeat in range(repeats + 1):  # the first round warms up, not counted
-            for number, conversation in enumerate(CONVERSATIONS):
-                tracker = await processor.get_tracker(f"cost-{repeat}-{number}")
-                for message in conversation:
-                    started = time.process_time()
-                    parsed = await processor.parse_message(UserMessage(message), tracker)
-                    parsed_at = time.process_time()
-                    tracker.update(UserUttered(message, parsed["intent"], parsed["entities"],
-                                               parse_data=parsed))
-                    for _ in range(3):
-                        prediction = processor._predict_next_with_tracker(tracker)
-                        action = processor.domain.action_names_or_texts[
-                            prediction.max_confidence_index]
-                        tracker.update(ActionExecuted(action))
-                        if action == "action_listen":
-                            break
-                    if repeat:
-                        parse += parsed_at - started
-                        predict += time.process_time() - parsed_at
-                        turns += 1
-        return {"parse": 1000 * parse / turns, "predict": 1000 * predict / turns}
-
-    return asyncio.run(dialogues())
+def measure(name: str, args: argparse.Namespace) -> dict:
+    print(f"\n[{name}] {DESCRIPTIONS[name]}", flush=True)
+    with deployment(name) as running:
+        print(f"  start-up {running.startup_seconds:.1f} s", flush=True)
+        figures = {"deployment": name, "description": running.description,
+                   "rasa_processes": running.rasa_processes(),
+                   "startup_seconds": running.startup_seconds}
+        figures["length_curve"] = length_curve(running, args.length, args.seed)
+        served, steps = search_steps(
+            args.steps, lambda count: run_step(running, count, args.warmup, args.window,
+                                               args.seed + count),
+            lambda step: step["passed"])
+        if args.at not in steps:
+            steps[args.at] = run_step(running, args.at, args.warmup, args.window,
+                                      args.seed + args.at)
+        figures.update(served=served, steps=steps, at=steps[args.at], memory=memory(running))
+        figures["failures"] = failures(figures["length_curve"]) + sum(
+            failures(step) for step in steps.values())
+        running.keep_logs = bool(figures["failures"])
+    print(f"  served: {served or 'no'} customers at p95 <= {ms(P95_TARGET_SECONDS)} ms with "
+          f"nothing lost; resident memory: " + ", ".join(
+              f"{n} {m['mb']:.0f} MB" for n, m in figures["memory"].items()), flush=True)
+    if running.keep_logs:
+        print(f"  turns failed or messages lost: the processes' logs are kept in {running.logs}",
+              flush=True)
+    return figures
 
 
-def cpu_seconds(assistant: Assistant) -> Dict[str, float]:
-    """CPU time used so far by each process and its children (Sanic workers), and by
-    PostgreSQL's server processes, to see where the two cores go under load."""
-    import os
-    import subprocess
-
-    ticks = os.sysconf("SC_CLK_TCK")
-
-    def of(pid: int) -> float:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            return (int(fields[11]) + int(fields[12])) / ticks
-        except OSError:
-            return 0.0
-
-    def tree(pid: int) -> List[int]:
-        children = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True)
-        return [pid] + [p for c in children.stdout.split() for p in tree(int(c))]
-
-    used = {name: sum(of(p) for p in tree(proc.pid)) for name, proc in assistant.processes.items()}
-    postgres = subprocess.run(["pgrep", "-x", "postgres"], capture_output=True, text=True)
-    used["postgresql"] = sum(of(int(p)) for p in postgres.stdout.split())
-    used["bench client"] = of(os.getpid())
-    return used
+def _cpu_row(step: dict) -> str:
+    cpu = step["cpu_ms_per_turn"]
+    rasa = sum(v for n, v in cpu.items() if n.startswith("rasa server"))
+    parts = [f"Rasa {rasa:.1f}"] + [f"{n} {v:.1f}" for n, v in cpu.items()
+                                     if not n.startswith("rasa server") and v >= 0.05]
+    return f"**{sum(cpu.values()):.1f}** ({', '.join(parts)})"
 
 
-def resident_mb(pid: int) -> float:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return 0.0
+def table(runs: Dict[str, dict], at: int) -> str:
+    """The README's table: one column per deployment."""
+    names = [n for n in DEPLOYMENTS if n in runs and "error" not in runs[n]]
+    if not names:
+        return ""
+    label = {"ours": "ours (production)", "embedded": "ours (one embedded process)",
+             "stock": "stock Rasa 3.6"}
+    rows = [("Rasa processes", lambda f: str(f["rasa_processes"]))]
+    rows += [
+        ("customers served (p95 ≤ 300 ms, nothing lost)",
+         lambda f: f"**{f['served'] if f['served'] is not None else 'none'}**"),
+        ("turns/s there", lambda f: f"{f['steps'][f['served']]['turns_per_second']:.1f}"
+         if f["served"] else "–"),
+        (f"p50 / p95 / p99 at {at} customers (ms)",
+         lambda f: " / ".join(ms(f["at"][k]) for k in ("p50", "p95", "p99"))),
+        (f"CPU per turn at {at} customers (ms)", lambda f: _cpu_row(f["at"])),
+        ("resident memory (MB)", lambda f: ", ".join(
+            f"{n} {m['mb']:.0f}" for n, m in f["memory"].items())),
+        ("start-up until the webhook answers", lambda f: f"{f['startup_seconds']:.1f} s"),
+        ("one customer alone, p50 / p95 (ms, turns 1-50)",
+         lambda f: f"{ms(f['length_curve']['alone_p50'])} / {ms(f['length_curve']['alone_p95'])}"),
+    ]
+    first = next(iter(runs[names[0]]["length_curve"]["latency"]))
+    for point in runs[names[0]]["length_curve"]["latency"]:
+        rows.append((f"turn{'s' if point != first else ''} {point} alone: latency / server CPU (ms)",
+                     lambda f, p=point: f"{ms(f['length_curve']['latency'][p])} / "
+                                        f"{ms(f['length_curve']['cpu'][p])}"))
+    rows.append(("last 10 turns / turns 2-11 (latency, CPU)",
+                 lambda f: f"{f['length_curve']['growth']:.2f}× / "
+                           f"{f['length_curve']['cpu_growth']:.2f}×"))
+    lines = ["| | " + " | ".join(label[n] for n in names) + " |",
+             "|---|" + "---|" * len(names)]
+    lines += [f"| {title} | " + " | ".join(cell(runs[n]) for n in names) + " |"
+              for title, cell in rows]
+    return "\n".join(lines)
 
 
-def cpu_ms_per_turn(run: dict) -> float:
-    return 1000 * sum(run["cpu"].values()) / max(1, len(run["result"].latencies))
+def ratio(runs: Dict[str, dict]) -> Optional[str]:
+    ours, stock = runs.get("ours", {}), runs.get("stock", {})
+    if "served" not in ours or "served" not in stock:
+        return None
+    if not stock["served"]:
+        return f"customers served, ours / stock: {ours['served']} / none"
+    return (f"customers served, ours / stock: {ours['served']} / {stock['served']} = "
+            f"{(ours['served'] or 0) / stock['served']:.2f}×")
 
 
-def report(name: str, run: dict, accuracy: float) -> str:
-    result: LoadResult = run["result"]
-    cost = run.get("model_cost")
-    lat = result.latencies
-    ms = lambda seconds: f"{1000 * seconds:.0f} ms"  # noqa: E731
-    return "\n".join([
-        f"[{name}] {len(lat)} turns, {len(result.sent)} conversations, "
-        f"{run['processes']} Rasa processes",
-        f"  throughput {result.throughput:.1f} turns/s; latency p50 {ms(statistics.median(lat))},"
-        f" p95 {ms(percentile(lat, 0.95))}, p99 {ms(percentile(lat, 0.99))}; "
-        f"errors {result.errors} {result.error_kinds or ''}",
-        "  tracker store: " + ", ".join(f"{k.replace('_', ' ')} {v}"
-                                        for k, v in run["stored"].items()),
-        f"  start-up {run['startup']:.1f} s; resident memory "
-        + ", ".join(f"{n} {mb:.0f} MB" for n, mb in run["memory"].items()),
-        "  CPU seconds during the load: "
-        + ", ".join(f"{n} {sec:.1f}" for n, sec in sorted(run["cpu"].items(), key=lambda i: -i[1])),
-        f"  CPU per turn, all processes: {cpu_ms_per_turn(run):.1f} ms"
-        + (f"; of which the model (in-process: parse {cost['parse']:.1f} ms + predictions "
-           f"{cost['predict']:.1f} ms) {cost['parse'] + cost['predict']:.1f} ms" if cost else ""),
-        f"  held-out accuracy {100 * accuracy:.1f} %",
-    ])
-
-
-def main(argv=None) -> int:
+def arguments(argv: Optional[List[str]]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--concurrency", type=int, default=16)
-    parser.add_argument("--conversations", type=int, default=240)
-    parser.add_argument("--think-seconds", type=float, default=0.0,
-                        help="mean pause before each next message (default 0: none)")
-    parser.add_argument("--models", nargs="+", default=["current", "baseline"],
-                        choices=sorted(MODELS))
+    parser.add_argument("--deployments", nargs="+", default=list(DEPLOYMENTS), choices=DEPLOYMENTS)
+    parser.add_argument("--steps", type=lambda s: [int(x) for x in s.split(",")], default=STEPS,
+                        help="customers at each step, rising, comma-separated")
+    parser.add_argument("--warmup", type=float, default=15.0, help="seconds before a step's window")
+    parser.add_argument("--window", type=float, default=45.0, help="seconds measured per step")
+    parser.add_argument("--at", type=int, default=64, help="customers of the latency and CPU figures")
+    parser.add_argument("--length", type=int, default=200, help="turns of the length curve")
+    parser.add_argument("--seed", type=int, default=15)
+    parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument("--quick", action="store_true",
+                        help="a tiny run to try the code path: " + ", ".join(
+                            f"{k} {v}" for k, v in QUICK.items()))
     args = parser.parse_args(argv)
-    runs, accuracy = {}, {}
-    for name in args.models:
-        runs[name] = run_model(MODELS[name], args.conversations, args.concurrency,
-                               args.think_seconds)
-        accuracy[name] = evaluate(MODELS[name]).accuracy
-        runs[name]["model_cost"] = model_cost(MODELS[name])
-        print(report(name, runs[name], accuracy[name]), flush=True)
-    if {"current", "baseline"} <= set(runs):
-        ratio = runs["current"]["result"].throughput / runs["baseline"]["result"].throughput
-        print(f"\nthroughput current / baseline: {ratio:.2f}x (target >= 2x); held-out accuracy "
-              f"{100 * accuracy['current']:.1f} % vs {100 * accuracy['baseline']:.1f} %")
-        # A turn's CPU beyond the model is the same for both models: even a model that
-        # cost nothing could not be faster than the baseline by more than this.
-        baseline = runs["baseline"]
-        rest = cpu_ms_per_turn(runs["current"]) - sum(runs["current"]["model_cost"].values())
-        ceiling = (rest + sum(baseline["model_cost"].values())) / rest if rest > 0 else float("inf")
-        print(f"a turn beyond the model: {rest:.1f} ms CPU; with a model that cost nothing "
-              f"the ratio would be at most {ceiling:.2f}x")
-    failures = sum(r["result"].errors + sum(r["stored"].values()) for r in runs.values())
-    return 1 if failures else 0
+    if args.quick:
+        for key, value in QUICK.items():
+            setattr(args, key, value)
+    return args
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    args = arguments(argv)
+    began = time.perf_counter()
+    runs: Dict[str, dict] = {}
+    for name in args.deployments:
+        try:
+            runs[name] = measure(name, args)
+        except Exception as error:  # noqa: BLE001 - the others are still measured
+            print(f"  [{name}] did not run: {error!r}", file=sys.stderr, flush=True)
+            runs[name] = {"deployment": name, "error": repr(error)}
+    print(f"\n## make bench: {time.strftime('%Y-%m-%d %H:%M')}, "
+          f"{(time.perf_counter() - began) / 60:.0f} min; steps {args.steps}, "
+          f"warm-up {args.warmup:.0f} s + window {args.window:.0f} s; think time 1.5-4.5 s\n")
+    print(table(runs, args.at))
+    line = ratio(runs)
+    if line:
+        print(f"\n{line}")
+    if args.json:
+        args.json.write_text(json.dumps(runs, indent=1, default=str), encoding="utf-8")
+    bad = [n for n, r in runs.items() if "error" in r or r["failures"]]
+    if bad:
+        print(f"\nFAILED: turns failed or messages lost in {', '.join(bad)}", file=sys.stderr)
+    return 1 if bad else 0
 
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@ from rasa.core.agent import Agent
 from rasa.engine.runner.dask import DaskGraphRunner
 from rasa.shared.core.events import ActionExecuted, UserUttered
 
-from bot.ops.bench import CONVERSATIONS
+from bot.ops.bench_scripts import CONVERSATIONS
 from bot.trainer.evaluation import DEFAULT_DATA, DEFAULT_MODEL, load_examples
 from bot.runtime.graph_runner import SequentialGraphRunner
 

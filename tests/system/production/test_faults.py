@@ -1,6 +1,6 @@
 """Faults under load, each measuring what the customers lost.
 
-Load: 16 conversations at a time through nginx, several turns each (bot/ops/bench.py).
+Load: 16 conversations at a time through nginx, several turns each (bot/ops/bench_load.py).
 A turn that gets no answer is an error; afterwards the tracker store is read back:
 every message sent must be stored, in order, with an answer.  Target: zero lost.
 """
@@ -9,7 +9,7 @@ import uuid
 
 import requests
 
-from bot.ops.bench import LoadResult, check_stored, load
+from bot.ops.bench_load import LoadResult, check_stored, load
 
 CONVERSATIONS, CONCURRENCY = 48, 16
 

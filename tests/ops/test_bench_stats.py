@@ -1,0 +1,68 @@
+"""The bench's arithmetic (bot/ops/bench_stats.py): percentiles by nearest rank, the
+upward search for the most customers served, and the length curve's points."""
+import pytest
+
+from bot.ops.bench_stats import curve, curve_points, growth, percentile, search_steps
+
+
+def test_percentiles_are_turns_that_happened_by_nearest_rank():
+    values = [float(v) for v in range(1, 21)]  # 1 .. 20
+    assert percentile(values, 0.5) == 10
+    assert percentile(values, 0.95) == 19  # not 20: 19 of 20 lie at or below it
+    assert percentile(values, 0.99) == 20
+    assert percentile(values, 0.0) == 1
+    assert percentile([3.0, 1.0, 2.0], 1.0) == 3
+    assert percentile([7.0], 0.95) == 7
+
+
+def test_p95_of_a_hundred_turns_is_the_95th():
+    values = [float(v) for v in range(100, 0, -1)]
+    assert percentile(values, 0.95) == 95
+    assert percentile(values, 0.99) == 99
+
+
+def test_a_percentile_of_nothing_or_past_one_is_refused():
+    with pytest.raises(ValueError):
+        percentile([], 0.5)
+    with pytest.raises(ValueError):
+        percentile([1.0], 1.5)
+
+
+def test_the_search_stops_at_the_first_step_that_fails():
+    ran = []
+
+    def run(customers):
+        ran.append(customers)
+        return {"p95": customers * 3}
+
+    served, results = search_steps([16, 32, 64, 96, 128], run, lambda r: r["p95"] <= 200)
+    assert served == 64
+    assert ran == [16, 32, 64, 96]  # 128 never tried
+    assert set(results) == {16, 32, 64, 96}
+
+
+def test_the_search_serves_none_when_the_first_step_fails_and_all_when_none_does():
+    assert search_steps([16, 32], lambda c: c, lambda r: False) == (None, {16: 16})
+    assert search_steps([16, 32], lambda c: c, lambda r: True) == (32, {16: 16, 32: 32})
+
+
+def test_steps_must_rise():
+    with pytest.raises(ValueError):
+        search_steps([32, 16], lambda c: c, lambda r: True)
+    with pytest.raises(ValueError):
+        search_steps([16, 16], lambda c: c, lambda r: True)
+
+
+def test_the_length_curve_of_200_turns():
+    assert curve_points(200) == {"1": (1, 1), "2-11": (2, 11), "~50": (46, 55),
+                                 "191-200": (191, 200)}
+    costs = [5.0] + [1.0] * 10 + [2.0] * 179 + [3.0] * 10
+    points = curve(costs, 200)
+    assert points == {"1": 5.0, "2-11": 1.0, "~50": 2.0, "191-200": 3.0}
+    assert growth(points) == 3.0
+
+
+def test_a_length_curve_needs_a_dozen_turns():
+    with pytest.raises(ValueError):
+        curve_points(11)
+    assert curve_points(12)["3-12"] == (3, 12)
