@@ -59,9 +59,8 @@ from bot.storage.conversations import merge_into_summary
 from bot.storage.database import private_sqlite_file
 from bot.storage.events import EVENTS
 from bot.storage.tracker_checkpoints import (
-    checkpoint_for,
+    checkpoint_and_session_start,
     create_table as create_checkpoint_table,
-    latest_session_start,
     save_checkpoint,
 )
 from bot.storage.to_a_person import paused_at_the_end
@@ -129,11 +128,10 @@ class ConfiguredSQLTrackerStore(SQLTrackerStore):
         session's start.  Without a checkpoint of the latest session (or when its first
         event is gone) the whole session is the window."""
         with self.session_scope() as session:
-            session_start = latest_session_start(session, sender_id)
+            session_start, checkpoint = checkpoint_and_session_start(session, sender_id)
             query = select(EVENTS.c.id, EVENTS.c.data).where(EVENTS.c.sender_id == sender_id)
             if session_start is not None:  # Rasa's filter: from the latest session's start
                 query = query.where(EVENTS.c.timestamp >= session_start)
-            checkpoint = checkpoint_for(session, sender_id)
             if checkpoint is not None and checkpoint.session_start == session_start:
                 rows = session.execute(query.where(EVENTS.c.id >= checkpoint.from_event_id)
                                        .order_by(EVENTS.c.id)).all()

@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
-from sqlalchemy import Column, Float, Integer, MetaData, String, Table, Text, delete, func, select
+
+from sqlalchemy import (Column, Float, Integer, MetaData, String, Table, Text, delete, func, literal,
+                        select)
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -45,28 +47,31 @@ def create_table(engine: Engine) -> None:
     _metadata.create_all(engine, tables=[CHECKPOINTS])
 
 
-def latest_session_start(session: Session, sender_id: str) -> Optional[float]:
-    """When the conversation's latest session started, as Rasa's SQLTrackerStore
-    finds it (the newest ``session_started`` timestamp), or None."""
-    return session.execute(
-        select(func.max(EVENTS.c.timestamp)).where(
-            EVENTS.c.sender_id == sender_id, EVENTS.c.type_name == "session_started")
-    ).scalar()
+def _latest_session_start(sender_id: str):
+    """When the conversation's latest session started, as Rasa's SQLTrackerStore finds
+    it (the newest ``session_started`` timestamp; NULL without one)."""
+    return select(func.max(EVENTS.c.timestamp)).where(
+        EVENTS.c.sender_id == sender_id, EVENTS.c.type_name == "session_started")
 
 
-def checkpoint_for(session: Session, sender_id: str) -> Optional[StoredCheckpoint]:
+def checkpoint_and_session_start(session: Session, sender_id: str
+                                 ) -> Tuple[Optional[float], Optional[StoredCheckpoint]]:
+    """The latest session's start and the conversation's checkpoint, in one query (it
+    is asked on every turn)."""
+    one = select(literal(1).label("one")).subquery()
     row = session.execute(
-        select(CHECKPOINTS.c.from_event_id, CHECKPOINTS.c.session_start, CHECKPOINTS.c.state)
-        .where(CHECKPOINTS.c.sender_id == sender_id)
+        select(_latest_session_start(sender_id).scalar_subquery().label("started"),
+               CHECKPOINTS.c.from_event_id, CHECKPOINTS.c.session_start, CHECKPOINTS.c.state)
+        .select_from(one.outerjoin(CHECKPOINTS, CHECKPOINTS.c.sender_id == sender_id))
     ).first()
-    if row is None:
-        return None
+    if row is None or row.from_event_id is None:
+        return (row.started if row is not None else None), None
     try:
         state = json.loads(row.state)
     except ValueError:
-        return None  # unreadable: the conversation is read whole instead
-    return StoredCheckpoint(row.from_event_id, row.session_start,
-                            state if isinstance(state, list) else [])
+        return row.started, None  # unreadable: the conversation is read whole instead
+    return row.started, StoredCheckpoint(row.from_event_id, row.session_start,
+                                         state if isinstance(state, list) else [])
 
 
 def save_checkpoint(session: Session, sender_id: str, from_event_id: int,

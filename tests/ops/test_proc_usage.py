@@ -7,9 +7,12 @@ from bot.ops.proc_usage import children, cpu_ns, cpu_seconds, resident_mb, used
 
 
 def test_a_started_process_is_among_our_children_and_is_metered():
-    child = subprocess.Popen([sys.executable, "-c", "sum(range(3_000_000)); input()"],
-                             stdin=subprocess.PIPE)
+    child = subprocess.Popen(
+        [sys.executable, "-c", "sum(range(3_000_000)); print('ready', flush=True); input()"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE)
     try:
+        # Measured once the interpreter runs, not while it is still being loaded.
+        assert child.stdout.readline() == b"ready\n"
         assert child.pid in children(os.getpid())
         assert resident_mb(child.pid) > 1
         assert cpu_ns(os.getpid()) > 0 and cpu_seconds(os.getpid()) > 0
