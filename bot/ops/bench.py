@@ -21,9 +21,10 @@ profile, ours as one embedded process, stock Rasa), each on a fresh PostgreSQL d
 4. resident memory of each process after the load.
 
 It prints each deployment's figures as it goes, then a markdown table for the README
-and the ratio of customers served, ours / stock.  Exit status 1 when any turn failed or
-any message was lost, out of order, stored twice or unanswered, or a deployment did not
-start.  PostgreSQL's and Redis's CPU is the machine's servers', whoever uses them.
+and the ratio of customers served, ours / stock.  Exit status 1 when a turn of ours failed
+or a message was lost, out of order, stored twice or unanswered, or a deployment did not
+start (stock's own losses are printed, not a failure).  PostgreSQL's and Redis's CPU is
+the machine's servers', whoever uses them.
 """
 from __future__ import annotations
 
@@ -256,7 +257,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     bad = [n for n, r in runs.items() if "error" in r or r["failures"]]
     if bad:
         print(f"\nFAILED: turns failed or messages lost in {', '.join(bad)}", file=sys.stderr)
-    return 1 if bad else 0
+    # Stock Rasa's own losses are a finding (its long conversations outgrow the action
+    # server's request cap), not a failure of this run: only ours fails the command.
+    return 1 if set(bad) - {"stock"} else 0
 
 
 if __name__ == "__main__":
