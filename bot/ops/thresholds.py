@@ -25,6 +25,8 @@ from bot.settings import settings
 from bot.trainer.evaluation import DEFAULT_DATA, DEFAULT_MODEL, LANGUAGES, load_sets
 
 FIX_THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95)
+MARGINS = (0.05, 0.1, 0.2, 0.3, 0.4, 0.5)
+INTENT_THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7)
 
 
 class Row(NamedTuple):
@@ -68,6 +70,8 @@ def outcome(row: Row, thresholds: Thresholds) -> str:
         if decision.intent == expected:
             return "right"
         return "wrong fix" if decision.intent in ERROR_INTENTS else "miss"
+    if expected == FALLBACK_INTENT:
+        return "right"  # not understood, as labelled (as bot/trainer/evaluation.py counts it)
     return "clarify" if decision.kind == CLARIFY else "miss"
 
 
@@ -98,15 +102,18 @@ def report(rows: List[Row], thresholds: Thresholds) -> str:
              f"Top error confidence when wrong: n={len(wrong)}"]
     lines += [f"  {row.ranking[0]['confidence']:.3f} {row.expected} -> {row.ranking[0]['name']}: "
               f"{row.text[:70]}" for row in sorted(wrong, key=lambda r: -r.ranking[0]["confidence"])]
-    lines += ["", f"(margin {thresholds.margin}, floor {thresholds.floor}, "
-              f"other intents {thresholds.intent})",
-              "fix threshold  right  wrong fixes  clarify  miss   " +
-              "  ".join(f"{lang} %" for lang in LANGUAGES)]
-    for fix in FIX_THRESHOLDS:
-        counts = [outcome(row, replace(thresholds, fix=fix)) for row in rows]
-        lines.append(f"  {fix:<4}         {counts.count('right'):5}  {counts.count('wrong fix'):11}"
-                     f"  {counts.count('clarify'):7}  {counts.count('miss'):4}   " +
-                     "  ".join(_percent(counts, languages, lang) for lang in LANGUAGES))
+    sweeps = ((f"fix threshold (margin {thresholds.margin}, floor {thresholds.floor}, "
+               f"other intents {thresholds.intent})", "fix", FIX_THRESHOLDS),
+              (f"clarify margin (fix {thresholds.fix})", "margin", MARGINS),
+              (f"other intents' threshold (fix {thresholds.fix})", "intent", INTENT_THRESHOLDS))
+    for title, name, values in sweeps:
+        lines += ["", f"{title}:", "  value  right  wrong fixes  clarify  miss   " +
+                  "  ".join(f"{lang} %" for lang in LANGUAGES)]
+        for value in values:
+            counts = [outcome(row, replace(thresholds, **{name: value})) for row in rows]
+            lines.append(f"  {value:<5}  {counts.count('right'):5}  {counts.count('wrong fix'):11}"
+                         f"  {counts.count('clarify'):7}  {counts.count('miss'):4}   " +
+                         "  ".join(_percent(counts, languages, lang) for lang in LANGUAGES))
     return "\n".join(lines)
 
 
