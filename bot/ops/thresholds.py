@@ -26,6 +26,7 @@ from bot.trainer.evaluation import DEFAULT_DATA, DEFAULT_MODEL, LANGUAGES, load_
 
 FIX_THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95)
 MARGINS = (0.05, 0.1, 0.2, 0.3, 0.4, 0.5)
+FLOORS = (0.3, 0.5, 0.6, 0.7, 0.8)
 INTENT_THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7)
 
 
@@ -105,6 +106,7 @@ def report(rows: List[Row], thresholds: Thresholds) -> str:
     sweeps = ((f"fix threshold (margin {thresholds.margin}, floor {thresholds.floor}, "
                f"other intents {thresholds.intent})", "fix", FIX_THRESHOLDS),
               (f"clarify margin (fix {thresholds.fix})", "margin", MARGINS),
+              (f"clarify floor (fix {thresholds.fix}, margin {thresholds.margin})", "floor", FLOORS),
               (f"other intents' threshold (fix {thresholds.fix})", "intent", INTENT_THRESHOLDS))
     for title, name, values in sweeps:
         lines += ["", f"{title}:", "  value  right  wrong fixes  clarify  miss   " +
