@@ -68,6 +68,9 @@ def test_no_held_out_example_is_in_the_training_data():
     training = set().union(*(examples(p) for p in (ROOT / "data/nlu").glob("*.yml")))
     held_out = set().union(*(examples(p) for p in (ROOT / "tests/nlu").glob("*.yml")))
     assert not training & held_out
+    # The validation set (thresholds are chosen on it) must not be trained on either.
+    validation = set().union(*(examples(p) for p in (ROOT / "tests/nlu_validation").glob("*.yml")))
+    assert not training & validation
 
 
 def test_every_domain_response_has_a_swedish_variation():

@@ -27,7 +27,7 @@ class Thresholds:
     fix: float = 0.9
     intent: float = 0.5
     margin: float = 0.2
-    floor: float = 0.5
+    floor: float = 0.7
 
     @classmethod
     def from_settings(cls, config) -> "Thresholds":

@@ -58,6 +58,13 @@ class MessageGuard(GraphComponent):
         return cls({**cls.get_default_config(), **config})
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        # The classifier must learn from the text it will read: a training example of
+        # small talk with a phone number ("bye, call me on 070-...") is read masked at run
+        # time, so it is masked here too.
+        for example in training_data.training_examples:
+            text = example.get(TEXT)
+            if text:
+                example.set(TEXT, clean_for_nlu(text, self.max_chars))
         return training_data
 
     def process(self, messages: List[Message]) -> List[Message]:

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import re
 
-from bot.privacy import BANK_ACCOUNT, CARD, EMAIL, IBAN, PERSONNUMMER, PHONE
+from bot.privacy import BANK_ACCOUNT, CARD, EMAIL, IBAN, ORGANISATION_NUMBER, PERSONNUMMER, PHONE
 
-LABELS = (PERSONNUMMER, CARD, IBAN, BANK_ACCOUNT, EMAIL, PHONE)
+LABELS = (PERSONNUMMER, ORGANISATION_NUMBER, CARD, IBAN, BANK_ACCOUNT, EMAIL, PHONE)
 # Numbers that identify a person or company and that bot/privacy.py keeps (an organisation
-# number is no personal data; a card number that fails the Luhn check is not masked):
+# number that fails its check; a card number that fails the Luhn check is not masked):
 # runs of digit groups with six digits or more, and a card's expiry date.  A Fortnox code
 # (seven digits) and a date are bookkeeping values, left in place.
 _IDENTITY_NUMBER = re.compile(

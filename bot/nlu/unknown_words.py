@@ -1,4 +1,5 @@
-"""Falls back on keyboard mash: no word known from the training data (see bot/nlu/vocabulary.py)."""
+"""Falls back on keyboard mash (no word known from the training data) and on messages of symbols
+alone, without a letter or digit (see bot/nlu/vocabulary.py)."""
 from __future__ import annotations
 
 import json
@@ -13,7 +14,12 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.nlu.vocabulary import build_vocabulary, looks_like_keyboard_mash, vocabulary_trigrams
+from bot.nlu.vocabulary import (
+    build_vocabulary,
+    has_nothing_to_read,
+    looks_like_keyboard_mash,
+    vocabulary_trigrams,
+)
 from bot.catalogue.intents import FALLBACK_INTENT
 
 VOCABULARY_FILE = "vocabulary.json"
@@ -76,7 +82,8 @@ class UnknownWordsFallback(GraphComponent, IntentClassifier):
             return messages
         for message in messages:
             text = message.get(TEXT) or ""
-            if looks_like_keyboard_mash(text, self.vocabulary, self.known_trigrams):
+            if has_nothing_to_read(text) or looks_like_keyboard_mash(
+                    text, self.vocabulary, self.known_trigrams):
                 fallback = {"name": FALLBACK_INTENT, "confidence": 0.0}
                 ranking = message.get(INTENT_RANKING_KEY) or []
                 message.set(INTENT, fallback, add_to_output=True)

@@ -13,6 +13,7 @@ import re
 from typing import Iterable, Iterator, List, Optional, Set
 
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
+_LETTER_OR_DIGIT = re.compile(r"[^\W_]", re.UNICODE)
 MAX_WORDS_CHECKED = 50
 # Share of a message's letter triples that known words contain: measured on the
 # training vocabulary, slang scores 0.5-1.0 and mash 0.0-0.4.
@@ -73,6 +74,12 @@ def has_no_known_word(text: str, vocabulary: Set[str], alphabet: Optional[Set[st
         return False
     alphabet = alphabet if alphabet is not None else set("".join(vocabulary))
     return not any(is_known(word, vocabulary, alphabet) for word in found)
+
+
+def has_nothing_to_read(text: str) -> bool:
+    """True for a message of symbols alone ("🙂🙂🙂", "<>", "???"): not a letter or digit for
+    the classifier to read, so whatever intent it gives is a guess."""
+    return bool((text or "").strip()) and not _LETTER_OR_DIGIT.search(text)
 
 
 def known_trigram_share(text: str, known_trigrams: Set[str]) -> float:

@@ -3,6 +3,7 @@ import pytest
 from bot.nlu.vocabulary import (
     build_vocabulary,
     has_no_known_word,
+    has_nothing_to_read,
     is_known,
     looks_like_keyboard_mash,
     vocabulary_trigrams,
@@ -44,3 +45,13 @@ def test_slang_built_from_known_letter_sequences_is_not_mash(text):
 @pytest.mark.parametrize("text", ["qwxz vbnm plok", "zzkj hhhq wpow", "xcvb"])
 def test_mash_is_mash(text):
     assert looks_like_keyboard_mash(text, VOCABULARY, TRIGRAMS)
+
+
+@pytest.mark.parametrize("text", ["🙂🙂🙂", "<>", "???", "{{{"])
+def test_symbols_alone_give_the_classifier_nothing_to_read(text):
+    assert has_nothing_to_read(text)
+
+
+@pytest.mark.parametrize("text", ["", "   ", "1930", "ok 🙂", "2000663", "<img src=x>"])
+def test_a_letter_or_digit_is_something_to_read(text):
+    assert not has_nothing_to_read(text)
