@@ -132,14 +132,17 @@ class ConfiguredSQLTrackerStore(SQLTrackerStore):
             query = select(EVENTS.c.id, EVENTS.c.data).where(EVENTS.c.sender_id == sender_id)
             if session_start is not None:  # Rasa's filter: from the latest session's start
                 query = query.where(EVENTS.c.timestamp >= session_start)
+            state, rows = [], None
             if checkpoint is not None and checkpoint.session_start == session_start:
                 rows = session.execute(query.where(EVENTS.c.id >= checkpoint.from_event_id)
                                        .order_by(EVENTS.c.id)).all()
                 if rows and rows[0].id == checkpoint.from_event_id:
-                    return (checkpoint.state, [row.id for row in rows],
-                            [json.loads(row.data) for row in rows], session_start)
-            rows = session.execute(query.order_by(EVENTS.c.id)).all()
-            return [], [row.id for row in rows], [json.loads(row.data) for row in rows], session_start
+                    state = checkpoint.state
+                else:
+                    rows = None
+            if rows is None:
+                rows = session.execute(query.order_by(EVENTS.c.id)).all()
+            return state, [row.id for row in rows], [json.loads(row.data) for row in rows], session_start
 
     def _load_events(self, sender_id: str, all_sessions: bool) -> List[Dict[str, Any]]:
         with self.session_scope() as session:
@@ -192,7 +195,7 @@ class ConfiguredSQLTrackerStore(SQLTrackerStore):
             if same_database:
                 self._merge_summary(session, tracker.sender_id, written,
                                     paused_before(tracker, len(written)))
-            if checkpoint is not None and checkpoint.from_event_id is not None:
+            if checkpoint is not None:
                 save_checkpoint(session, tracker.sender_id, checkpoint.from_event_id,
                                 window.session_start, [mask_event(e) for e in checkpoint.state])
             session.commit()
@@ -208,7 +211,7 @@ class ConfiguredSQLTrackerStore(SQLTrackerStore):
         window = window_of(tracker)
         if window is not None:
             return itertools.islice(tracker.events, window.stored_count, None)
-        if any(is_state_event(event) for event in itertools.islice(tracker.events, 0, 64)):
+        if tracker.events and is_state_event(tracker.events[0]):  # state events come first
             # Counting would write the state events and skip real ones: refuse loudly.
             raise RuntimeError(f"The tracker of {tracker.sender_id} was read as a window "
                                "but has lost what it was read with")

@@ -144,7 +144,7 @@ class Window:
     (the events after them are new), and the session the window belongs to."""
 
     state_count: int
-    stored_ids: List[int]
+    stored_ids: List[Optional[int]]  # None: written by this tracker's own save, id unknown
     session_start: Optional[float]
 
     @property
@@ -190,7 +190,7 @@ def next_checkpoint(tracker: DialogueStateTracker, window: Window, rule: WindowR
         return replayed[index]
 
     index = cut_index(stored, rule, lambda i: state_before(i).active_loop_name is not None)
-    if not index:
+    if not index or window.stored_ids[index] is None:
         return None
     before = state_before(index)
     return Checkpoint(window.stored_ids[index],
