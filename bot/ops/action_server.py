@@ -32,6 +32,7 @@ from sanic.request import Request
 
 from bot.runtime import slow_clients
 from bot.runtime.inbound import sender_problem
+from bot.runtime.warm_up import warm_up_actions
 from bot.settings import settings
 
 logger = logging.getLogger(__name__)
@@ -125,6 +126,8 @@ def main(argv: Optional[list] = None) -> int:
     utils.update_sanic_log_level()
     slow_clients.apply(config.request_read_timeout_seconds)
     app = create_app(config.action_server_token, args.actions)
+    # Ready only when the first customer's actions are fast (each worker process).
+    app.register_listener(lambda *_: warm_up_actions(config.database_url), "before_server_start")
     # Loopback only: nothing but the Rasa servers (or nginx) may call actions.
     logger.info("Action server on http://127.0.0.1:%s", args.port)
     app.run("127.0.0.1", args.port, workers=utils.number_of_sanic_workers(), access_log=False)

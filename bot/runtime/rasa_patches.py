@@ -26,15 +26,31 @@ measured (README "Measured") and tested (tests/runtime/test_rasa_patches.py).
    classes by name and walks the tree again only for a name it does not know (an
    event class imported later), so the answers are Rasa's.
 
+6. Loading a TensorFlow model (DIET) first trains it for one step on one example, only to
+   create its weights before reading them from the file: tracing the training step was
+   7 of a Rasa process's 18 s of model loading.  The patch creates the weights the way
+   prediction uses them, one eager prediction, then reads them from the file, checking
+   that every weight was in it, and traces the prediction as Rasa does.  Parses are
+   identical (tests/system/model/test_model_load.py).
+7. Every parse calls DIET's traced prediction as a ``tf.function``, which first matches
+   the inputs against its signature, converts them and looks up the traced graph: 40 %
+   of the call (py-spy).  The graph never changes after loading, so the patch calls it
+   directly with the inputs converted to the signature's types.  Parses are identical
+   (tests/system/model/test_model_load.py).
+8. A server process loads its model, then does the one-time work its first turns would
+   otherwise pay for (bot/runtime/warm_up.py) before it listens: the first turns after
+   a start took 3 to 5 times as long as later ones.
+
 Each patch replaces a function of Rasa 3.6.21 with one written against its code, so
 ``apply`` refuses any other version of Rasa (``UnsupportedRasa``) rather than patch code
 it has not been checked against.
 """
 from __future__ import annotations
 
-import functools
 import asyncio
 import copy
+import functools
+import weakref
 from typing import Any, Dict, Text, Tuple
 
 import jsonschema
@@ -174,6 +190,90 @@ def resolve_event_type(type_name: Text, default: Any = None) -> Any:
     raise ValueError(f"Unknown event name '{type_name}'.")
 
 
+def load_tensorflow_model(cls: Any, model_file_name: Text, model_data_example: Any,
+                          predict_data_example: Any = None, finetune_mode: bool = False,
+                          *args: Any, **kwargs: Any) -> Any:
+    """Drop-in for RasaModel.load: the weights made by one eager prediction, not by a
+    training step.  Fine-tuning, eager models and loads without a prediction example
+    (none in this project) keep Rasa's way."""
+    import tensorflow as tf
+    from rasa.utils import train_utils
+    from rasa.utils.tensorflow.constants import LEARNING_RATE, RUN_EAGERLY
+
+    config = kwargs.get("config", {})
+    if finetune_mode or not predict_data_example or config.get(RUN_EAGERLY):
+        return rasas_model_load(cls, model_file_name, model_data_example,
+                                           predict_data_example, finetune_mode, *args, **kwargs)
+    model = cls(*args, **kwargs)
+    # As Rasa's: an optimizer, for whoever trains the loaded model further.
+    model.compile(optimizer=tf.keras.optimizers.Adam(config.get(LEARNING_RATE, 0.001)),
+                  run_eagerly=config.get(RUN_EAGERLY))
+    batches, _ = train_utils.create_data_generators(
+        model_data=predict_data_example, batch_sizes=1, epochs=1, shuffle=False)
+    model._training = False
+    model.prepare_for_predict()
+    model.batch_predict(next(iter(batches))[0])
+    # Every weight prediction uses must come from the file; the optimizer's in the file
+    # are not used (and not warned about).
+    model.load_weights(model_file_name).assert_existing_objects_matched().expect_partial()
+    # What prepare_for_predict computed (the labels' embeddings) used the random weights.
+    model.prepared_for_prediction = False
+    model.run_inference(predict_data_example)
+    return model
+
+
+# Rasa's RasaModel.load, kept by apply() (for the loads this patch leaves to Rasa).
+rasas_model_load: Any = None
+
+
+_traced_predictions: "weakref.WeakKeyDictionary[Any, Any]" = weakref.WeakKeyDictionary()
+
+
+def predict_with_traced_graph(self: Any, batch_in: Any) -> Any:
+    """Drop-in for RasaModel._rasa_predict once the prediction is traced: its graph called
+    directly (ConcreteFunction._call_flat, as tf.function calls it after matching)."""
+    if self._run_eagerly or self._tf_predict_step is None or not self.prepared_for_prediction:
+        return rasas_rasa_predict(self, batch_in)  # the first call traces, as in Rasa
+    import tensorflow as tf
+    from keras.utils import tf_utils
+    from rasa.shared.constants import DIAGNOSTIC_DATA
+
+    traced = _traced_predictions.get(self)
+    if traced is None:
+        function = self._tf_predict_step.get_concrete_function()
+        specs = tf.nest.flatten(function.structured_input_signature[0])
+        traced = _traced_predictions[self] = (function, specs)
+    function, specs = traced
+    if len(batch_in) != len(specs):  # not this signature: Rasa's way says why
+        return rasas_rasa_predict(self, batch_in)
+    self._training = False
+    inputs = [tf.convert_to_tensor(value, dtype=spec.dtype) for value, spec in zip(batch_in, specs)]
+    outputs = tf_utils.sync_to_numpy_or_python_type(
+        function._call_flat(inputs, function.captured_inputs))
+    if DIAGNOSTIC_DATA in outputs:
+        outputs[DIAGNOSTIC_DATA] = self._empty_lists_to_none_in_dict(outputs[DIAGNOSTIC_DATA])
+    return outputs
+
+
+# Rasa's RasaModel._rasa_predict, kept by apply().
+rasas_rasa_predict: Any = None
+
+
+def patch_load_agent_on_start(rasa_run: Any) -> None:
+    """``rasa run`` loads the agent before Sanic listens; the warm-up runs right after."""
+    from bot.runtime.warm_up import warm_up_assistant
+
+    load_agent = rasa_run.load_agent_on_start
+
+    @functools.wraps(load_agent)
+    async def load_agent_and_warm_up(*args: Any, **kwargs: Any) -> Any:
+        agent = await load_agent(*args, **kwargs)
+        await warm_up_assistant(agent)
+        return agent
+
+    rasa_run.load_agent_on_start = load_agent_and_warm_up
+
+
 SUPPORTED_RASA = "3.6.21"
 
 
@@ -210,3 +310,17 @@ def apply() -> None:
     Event.resolve_by_type = staticmethod(resolve_event_type)
     # The processor loads the model with the runner class it imported.
     rasa.core.processor.DaskGraphRunner = SequentialGraphRunner
+    from rasa.utils.tensorflow.models import RasaModel
+
+    global rasas_model_load
+    if rasas_model_load is None:  # apply() twice must not wrap ours
+        rasas_model_load = RasaModel.load.__func__
+    RasaModel.load = classmethod(load_tensorflow_model)
+    global rasas_rasa_predict
+    if rasas_rasa_predict is None:
+        rasas_rasa_predict = RasaModel._rasa_predict
+    RasaModel._rasa_predict = predict_with_traced_graph
+    import rasa.core.run
+
+    if not hasattr(rasa.core.run.load_agent_on_start, "__wrapped__"):
+        patch_load_agent_on_start(rasa.core.run)

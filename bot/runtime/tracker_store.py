@@ -41,7 +41,7 @@ from rasa.core.brokers.broker import EventBroker
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.trackers import DialogueStateTracker
-from sqlalchemy import select
+from sqlalchemy import Float, Integer, bindparam, or_, select
 from sqlalchemy.engine import make_url
 
 from bot.runtime.db_retry import is_retryable, with_db_retry
@@ -66,6 +66,18 @@ from bot.storage.tracker_checkpoints import (
 from bot.storage.to_a_person import paused_at_the_end
 
 logger = logging.getLogger(__name__)
+
+# A window's events, built once (bot/storage/tracker_checkpoints.py says why): from the
+# session's start (``since``) and from the checkpoint's first event (``from_id``), each
+# only when given.
+_SINCE, _FROM_ID = bindparam("since", type_=Float), bindparam("from_id", type_=Integer)
+_WINDOW_EVENTS = (
+    select(EVENTS.c.id, EVENTS.c.data)
+    .where(EVENTS.c.sender_id == bindparam("sender_id"),
+           or_(_SINCE.is_(None), EVENTS.c.timestamp >= _SINCE),
+           or_(_FROM_ID.is_(None), EVENTS.c.id >= _FROM_ID))
+    .order_by(EVENTS.c.id)
+)
 
 
 def paused_before(tracker: DialogueStateTracker, new_events: int) -> bool:
@@ -102,6 +114,21 @@ class ConfiguredSQLTrackerStore(SQLTrackerStore):
             if config.tracker_window_messages > 0 else None)
         create_checkpoint_table(self.engine)
 
+    def warm_up(self, sender_id: str) -> None:
+        """What a first turn would do once, without writing: the console's schema checked,
+        the handoff code imported, and a window read (``sender_id`` has none), which
+        opens a pooled connection (bot/runtime/warm_up.py)."""
+        from bot.handoff import lifecycle  # noqa: F401  (save_typed_emails imports it)
+
+        if self._summary_in_same_database:
+            self._summary_table_ready()
+        else:
+            self._summary_session_factory()
+        if self.window_rule is not None:
+            self._load_window(sender_id)
+        else:
+            self._load_events(sender_id, False)
+
     async def _retrieve(
         self, sender_id: str, fetch_events_from_all_sessions: bool
     ) -> Optional[DialogueStateTracker]:
@@ -129,19 +156,18 @@ class ConfiguredSQLTrackerStore(SQLTrackerStore):
         event is gone) the whole session is the window."""
         with self.session_scope() as session:
             session_start, checkpoint = checkpoint_and_session_start(session, sender_id)
-            query = select(EVENTS.c.id, EVENTS.c.data).where(EVENTS.c.sender_id == sender_id)
-            if session_start is not None:  # Rasa's filter: from the latest session's start
-                query = query.where(EVENTS.c.timestamp >= session_start)
+            # Rasa's filter: from the latest session's start (none: the whole conversation)
+            query, params = _WINDOW_EVENTS, {"sender_id": sender_id, "since": session_start,
+                                             "from_id": None}
             state, rows = [], None
             if checkpoint is not None and checkpoint.session_start == session_start:
-                rows = session.execute(query.where(EVENTS.c.id >= checkpoint.from_event_id)
-                                       .order_by(EVENTS.c.id)).all()
+                rows = session.execute(query, {**params, "from_id": checkpoint.from_event_id}).all()
                 if rows and rows[0].id == checkpoint.from_event_id:
                     state = checkpoint.state
                 else:
                     rows = None
             if rows is None:
-                rows = session.execute(query.order_by(EVENTS.c.id)).all()
+                rows = session.execute(query, params).all()
             return state, [row.id for row in rows], [json.loads(row.data) for row in rows], session_start
 
     def _load_events(self, sender_id: str, all_sessions: bool) -> List[Dict[str, Any]]:

@@ -29,6 +29,7 @@ from sqlalchemy import (
     String,
     Text,
     and_,
+    bindparam,
     delete,
     exists,
     func,
@@ -247,11 +248,24 @@ def merge_into_summary(session: Session, conversation_id: str,
     new = summarise(conversation_id, events, paused)
     if new is None:
         return
-    table = ConversationSummary.__table__
-    old = session.execute(
-        select(table).where(table.c.conversation_id == conversation_id)
-    ).mappings().first()
+    old = session.execute(_summary_of(), {"conversation_id": conversation_id}).mappings().first()
     SummaryWriter(session).upsert(merge_summaries(old, new))
+
+
+# The statements of every turn, built once per process (and per set of columns): see
+# bot/storage/tracker_checkpoints.py for why.
+@functools.lru_cache(maxsize=1)
+def _summary_of():
+    table = ConversationSummary.__table__
+    return select(table).where(table.c.conversation_id == bindparam("conversation_id"))
+
+
+@functools.lru_cache(maxsize=None)
+def _update_summary(columns: Tuple[str, ...]):
+    """UPDATE of ``columns`` of one summary; the values go in as ``new_<column>``."""
+    table = ConversationSummary.__table__
+    return (update(table).where(table.c.conversation_id == bindparam("key"))
+            .values({name: bindparam(f"new_{name}") for name in columns}))
 
 
 def mark_resolved_by_agents(session: Session, conversation_id: Optional[str] = None) -> None:
@@ -291,20 +305,16 @@ class SummaryWriter:
     def upsert(self, row: Dict[str, Any]) -> None:
         table = ConversationSummary.__table__
         row = columns_only(row)
-        key = row["conversation_id"]
         values = {k: v for k, v in row.items() if k != "conversation_id"}
-        result = self.session.execute(
-            update(table).where(table.c.conversation_id == key).values(**values)
-        )
-        if result.rowcount:
+        statement = _update_summary(tuple(values))
+        params = {"key": row["conversation_id"], **{f"new_{k}": v for k, v in values.items()}}
+        if self.session.execute(statement, params).rowcount:
             return
         try:
             with self.session.begin_nested():
-                self.session.execute(table.insert().values(**row))
+                self.session.execute(table.insert(), row)
         except IntegrityError:  # another process inserted it meanwhile
-            self.session.execute(
-                update(table).where(table.c.conversation_id == key).values(**values)
-            )
+            self.session.execute(statement, params)
 
     def replace_all(self, rows: Iterable[Dict[str, Any]], batch: int = 1000) -> int:
         """Deletes every summary and inserts ``rows``; returns how many."""

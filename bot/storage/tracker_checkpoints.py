@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Tuple
 
 
-from sqlalchemy import (Column, Float, Integer, MetaData, String, Table, Text, delete, func, literal,
-                        select)
+from sqlalchemy import (Column, Float, Integer, MetaData, String, Table, Text, bindparam, delete,
+                        func, literal, select)
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -47,23 +47,31 @@ def create_table(engine: Engine) -> None:
     _metadata.create_all(engine, tables=[CHECKPOINTS])
 
 
-def _latest_session_start(sender_id: str):
-    """When the conversation's latest session started, as Rasa's SQLTrackerStore finds
-    it (the newest ``session_started`` timestamp; NULL without one)."""
-    return select(func.max(EVENTS.c.timestamp)).where(
-        EVENTS.c.sender_id == sender_id, EVENTS.c.type_name == "session_started")
+# The statements of every turn are built once: SQLAlchemy then finds their compiled
+# form by a cache key it keeps on the statement, instead of walking a new statement's
+# tree every time (0.8 of the query's 1.1 ms of CPU on PostgreSQL).
+_SENDER = bindparam("sender_id")
+# When the conversation's latest session started, as Rasa's SQLTrackerStore finds it (the
+# newest ``session_started`` timestamp; NULL without one) ...
+_LATEST_SESSION_START = select(func.max(EVENTS.c.timestamp)).where(
+    EVENTS.c.sender_id == _SENDER, EVENTS.c.type_name == "session_started")
+# ... and the conversation's checkpoint beside it, in one row even without a checkpoint.
+_ONE_ROW = select(literal(1).label("one")).subquery()
+CHECKPOINT_AND_SESSION_START = select(
+    _LATEST_SESSION_START.scalar_subquery().label("started"),
+    CHECKPOINTS.c.from_event_id, CHECKPOINTS.c.session_start, CHECKPOINTS.c.state,
+).select_from(_ONE_ROW.outerjoin(CHECKPOINTS, CHECKPOINTS.c.sender_id == _SENDER))
+_DELETE = delete(CHECKPOINTS).where(CHECKPOINTS.c.sender_id == _SENDER)
+_INSERT = CHECKPOINTS.insert().values(
+    sender_id=bindparam("new_sender_id"), from_event_id=bindparam("new_from_event_id"),
+    session_start=bindparam("new_session_start"), state=bindparam("new_state"))
 
 
 def checkpoint_and_session_start(session: Session, sender_id: str
                                  ) -> Tuple[Optional[float], Optional[StoredCheckpoint]]:
     """The latest session's start and the conversation's checkpoint, in one query (it
     is asked on every turn)."""
-    one = select(literal(1).label("one")).subquery()
-    row = session.execute(
-        select(_latest_session_start(sender_id).scalar_subquery().label("started"),
-               CHECKPOINTS.c.from_event_id, CHECKPOINTS.c.session_start, CHECKPOINTS.c.state)
-        .select_from(one.outerjoin(CHECKPOINTS, CHECKPOINTS.c.sender_id == sender_id))
-    ).first()
+    row = session.execute(CHECKPOINT_AND_SESSION_START, {"sender_id": sender_id}).first()
     if row is None or row.from_event_id is None:
         return (row.started if row is not None else None), None
     try:
@@ -77,7 +85,6 @@ def checkpoint_and_session_start(session: Session, sender_id: str
 def save_checkpoint(session: Session, sender_id: str, from_event_id: int,
                     session_start: Optional[float], state: List[Dict[str, Any]]) -> None:
     """Replaces the conversation's checkpoint (the conversation's lock is held)."""
-    session.execute(delete(CHECKPOINTS).where(CHECKPOINTS.c.sender_id == sender_id))
-    session.execute(CHECKPOINTS.insert().values(
-        sender_id=sender_id, from_event_id=from_event_id, session_start=session_start,
-        state=json.dumps(state)))
+    session.execute(_DELETE, {"sender_id": sender_id})
+    session.execute(_INSERT, {"new_sender_id": sender_id, "new_from_event_id": from_event_id,
+                              "new_session_start": session_start, "new_state": json.dumps(state)})

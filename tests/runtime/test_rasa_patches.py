@@ -173,3 +173,20 @@ def test_apply_checks_the_installed_version(monkeypatch):
     monkeypatch.setattr(rasa, "__version__", "3.6.20")
     with pytest.raises(UnsupportedRasa):
         rasa_patches.apply()
+
+
+def test_apply_loads_models_without_the_training_step_and_warms_up_before_listening():
+    import rasa.core.run
+    from rasa.utils.tensorflow.models import RasaModel
+
+    from bot.runtime import rasa_patches
+
+    rasa_patches.apply()
+    rasa_patches.apply()  # twice, as a test process may: still one wrapper, Rasa's load kept
+    assert RasaModel.load.__func__ is rasa_patches.load_tensorflow_model
+    assert rasa_patches.rasas_model_load.__module__ == "rasa.utils.tensorflow.models"
+    assert RasaModel._rasa_predict is rasa_patches.predict_with_traced_graph
+    assert rasa_patches.rasas_rasa_predict.__module__ == "rasa.utils.tensorflow.models"
+    wrapper = rasa.core.run.load_agent_on_start
+    assert wrapper.__code__.co_name == "load_agent_and_warm_up"
+    assert wrapper.__wrapped__.__module__ == "rasa.core.run"

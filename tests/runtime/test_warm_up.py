@@ -1,0 +1,106 @@
+"""A server does its first turns' one-time work before it listens (bot/runtime/warm_up.py),
+and writes nothing while doing it."""
+import gc
+
+import pytest
+import rasa.core.run
+from rasa.shared.core.domain import Domain
+from sqlalchemy import create_engine, inspect, select, func
+
+from bot.catalogue import load_catalogue
+from bot.runtime import rasa_patches
+from bot.runtime.tracker_store import ConfiguredSQLTrackerStore
+from bot.runtime.warm_up import WARM_UP_MESSAGES, warm_up_actions, warm_up_assistant
+from bot.settings import PROJECT_ROOT
+from bot.storage.events import EVENTS
+
+
+@pytest.fixture
+def unfrozen():
+    """Warm-ups freeze the test process's objects: undone for the tests after."""
+    yield
+    gc.unfreeze()
+
+
+class LoadedAgent:
+    """What warm_up_assistant reads of Rasa's Agent: parse_message and the tracker store
+    (wrapped as Rasa wraps it, in a FailSafeTrackerStore)."""
+
+    def __init__(self, store):
+        from rasa.core.tracker_store import FailSafeTrackerStore
+
+        self.tracker_store = FailSafeTrackerStore(store) if store is not None else None
+        self.parsed = []
+
+    async def parse_message(self, text):
+        self.parsed.append(text)
+        return {"text": text}
+
+
+def table_names(url):
+    engine = create_engine(url, future=True)
+    try:
+        return set(inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
+
+
+def count_events(url):
+    engine = create_engine(url, future=True)
+    try:
+        with engine.connect() as connection:
+            return connection.execute(select(func.count()).select_from(EVENTS)).scalar()
+    finally:
+        engine.dispose()
+
+
+async def test_the_assistant_parses_each_language_readies_the_databases_and_writes_nothing(
+        database_url, tracker_url, unfrozen):
+    domain = Domain.load(str(PROJECT_ROOT / "domain.yml"))
+    store = ConfiguredSQLTrackerStore(domain=domain, url=tracker_url, database_url=database_url)
+    agent = LoadedAgent(store)
+    assert "conversation_summaries" not in table_names(database_url)
+
+    await warm_up_assistant(agent)
+
+    assert agent.parsed == list(WARM_UP_MESSAGES)
+    assert "conversation_summaries" in table_names(database_url)  # the schema is checked
+    assert count_events(tracker_url) == 0
+    assert gc.get_freeze_count() > 0
+
+
+async def test_a_database_that_is_down_does_not_stop_the_start(unfrozen):
+    class Unreachable:
+        def warm_up(self, sender_id):
+            raise ConnectionError("the database is down")
+
+    agent = LoadedAgent(None)
+    agent.tracker_store = Unreachable()
+    await warm_up_assistant(agent)  # logged; the first turn retries the database
+    assert agent.parsed == list(WARM_UP_MESSAGES)
+
+
+def test_the_action_server_reads_the_catalogue_and_readies_its_database(sqlite_url, unfrozen):
+    load_catalogue.cache_clear()
+    warm_up_actions(sqlite_url)
+    assert load_catalogue.cache_info().currsize == 1
+    assert "handoff_tickets" in table_names(sqlite_url)
+    assert gc.get_freeze_count() > 0
+
+
+async def test_rasa_run_warms_up_the_agent_it_loaded_before_it_listens(monkeypatch, unfrozen,
+                                                                      database_url, tracker_url):
+    """``rasa run`` registers load_agent_on_start to run before Sanic listens; with the
+    patches the agent it returns has been warmed up."""
+    domain = Domain.load(str(PROJECT_ROOT / "domain.yml"))
+    agent = LoadedAgent(ConfiguredSQLTrackerStore(domain=domain, url=tracker_url,
+                                                  database_url=database_url))
+
+    async def load_agent_on_start(model_path, endpoints, remote_storage, app, loop):
+        return agent
+
+    monkeypatch.setattr(rasa.core.run, "load_agent_on_start", load_agent_on_start)
+    rasa_patches.patch_load_agent_on_start(rasa.core.run)
+    loaded = await rasa.core.run.load_agent_on_start("model", None, None, None, None)
+    assert loaded is agent
+    assert agent.parsed == list(WARM_UP_MESSAGES)
