@@ -1,3 +1,3 @@
 """What runs inside the Rasa server process: the guarded channels, inbound checks and
 rate limits, the socket.io delivery across processes, the tracker and lock stores with
-their retries, and the speed patches."""
+their retries, the speed patches, and the warm-up before a server listens."""
