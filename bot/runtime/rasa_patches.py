@@ -202,8 +202,8 @@ def load_tensorflow_model(cls: Any, model_file_name: Text, model_data_example: A
 
     config = kwargs.get("config", {})
     if finetune_mode or not predict_data_example or config.get(RUN_EAGERLY):
-        return rasas_model_load(cls, model_file_name, model_data_example,
-                                           predict_data_example, finetune_mode, *args, **kwargs)
+        return rasas_model_load(cls, model_file_name, model_data_example, predict_data_example,
+                                finetune_mode, *args, **kwargs)
     model = cls(*args, **kwargs)
     # As Rasa's: an optimizer, for whoever trains the loaded model further.
     model.compile(optimizer=tf.keras.optimizers.Adam(config.get(LEARNING_RATE, 0.001)),
@@ -312,13 +312,11 @@ def apply() -> None:
     rasa.core.processor.DaskGraphRunner = SequentialGraphRunner
     from rasa.utils.tensorflow.models import RasaModel
 
-    global rasas_model_load
-    if rasas_model_load is None:  # apply() twice must not wrap ours
+    global rasas_model_load, rasas_rasa_predict
+    if rasas_model_load is None:  # apply() twice must keep Rasa's, not ours
         rasas_model_load = RasaModel.load.__func__
-    RasaModel.load = classmethod(load_tensorflow_model)
-    global rasas_rasa_predict
-    if rasas_rasa_predict is None:
         rasas_rasa_predict = RasaModel._rasa_predict
+    RasaModel.load = classmethod(load_tensorflow_model)
     RasaModel._rasa_predict = predict_with_traced_graph
     import rasa.core.run
 

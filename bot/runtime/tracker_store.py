@@ -157,17 +157,17 @@ class ConfiguredSQLTrackerStore(SQLTrackerStore):
         with self.session_scope() as session:
             session_start, checkpoint = checkpoint_and_session_start(session, sender_id)
             # Rasa's filter: from the latest session's start (none: the whole conversation)
-            query, params = _WINDOW_EVENTS, {"sender_id": sender_id, "since": session_start,
-                                             "from_id": None}
+            params = {"sender_id": sender_id, "since": session_start, "from_id": None}
             state, rows = [], None
             if checkpoint is not None and checkpoint.session_start == session_start:
-                rows = session.execute(query, {**params, "from_id": checkpoint.from_event_id}).all()
+                rows = session.execute(_WINDOW_EVENTS,
+                                       {**params, "from_id": checkpoint.from_event_id}).all()
                 if rows and rows[0].id == checkpoint.from_event_id:
                     state = checkpoint.state
                 else:
                     rows = None
             if rows is None:
-                rows = session.execute(query, params).all()
+                rows = session.execute(_WINDOW_EVENTS, params).all()
             return state, [row.id for row in rows], [json.loads(row.data) for row in rows], session_start
 
     def _load_events(self, sender_id: str, all_sessions: bool) -> List[Dict[str, Any]]:

@@ -248,16 +248,14 @@ def merge_into_summary(session: Session, conversation_id: str,
     new = summarise(conversation_id, events, paused)
     if new is None:
         return
-    old = session.execute(_summary_of(), {"conversation_id": conversation_id}).mappings().first()
+    old = session.execute(_SUMMARY_OF, {"conversation_id": conversation_id}).mappings().first()
     SummaryWriter(session).upsert(merge_summaries(old, new))
 
 
-# The statements of every turn, built once per process (and per set of columns): see
+# The statements of every turn, built once (per set of columns for an update): see
 # bot/storage/tracker_checkpoints.py for why.
-@functools.lru_cache(maxsize=1)
-def _summary_of():
-    table = ConversationSummary.__table__
-    return select(table).where(table.c.conversation_id == bindparam("conversation_id"))
+_SUMMARY_OF = select(ConversationSummary.__table__).where(
+    ConversationSummary.__table__.c.conversation_id == bindparam("conversation_id"))
 
 
 @functools.lru_cache(maxsize=None)

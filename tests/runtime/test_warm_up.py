@@ -5,14 +5,16 @@ import gc
 import pytest
 import rasa.core.run
 from rasa.shared.core.domain import Domain
-from sqlalchemy import create_engine, inspect, select, func
+from sqlalchemy import func, select
 
 from bot.catalogue import load_catalogue
 from bot.runtime import rasa_patches
 from bot.runtime.tracker_store import ConfiguredSQLTrackerStore
 from bot.runtime.warm_up import WARM_UP_MESSAGES, warm_up_actions, warm_up_assistant
 from bot.settings import PROJECT_ROOT
+from bot.storage.database import make_engine
 from bot.storage.events import EVENTS
+from tests.support.databases import table_names
 
 
 @pytest.fixture
@@ -37,16 +39,8 @@ class LoadedAgent:
         return {"text": text}
 
 
-def table_names(url):
-    engine = create_engine(url, future=True)
-    try:
-        return set(inspect(engine).get_table_names())
-    finally:
-        engine.dispose()
-
-
 def count_events(url):
-    engine = create_engine(url, future=True)
+    engine = make_engine(url)
     try:
         with engine.connect() as connection:
             return connection.execute(select(func.count()).select_from(EVENTS)).scalar()

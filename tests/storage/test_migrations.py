@@ -4,13 +4,14 @@ import threading
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect, text
+from sqlalchemy import text
 
 from bot.storage import annotations, canned_replies, conversations, staff, tickets  # noqa: F401 (tables)
 from bot.storage.database import Base, make_engine
 from bot.storage.migrate import current_revision, downgrade, head_revision, upgrade
 from bot.storage.tickets import HandoffTicket, NewTicket
 from bot.storage.unit_of_work import UnitOfWork
+from tests.support.databases import table_names
 
 PROJECT_TABLES = {
     "handoff_tickets", "staff_users", "conversation_summaries", "conversation_tags",
@@ -21,14 +22,6 @@ PROJECT_TABLES = {
     "staff_sessions", "rate_counts",  # 0007_staff_sessions
     "handoff_escalations",  # 0009_handoff_escalations
 }
-
-
-def tables(url):
-    engine = make_engine(url)
-    try:
-        return set(inspect(engine).get_table_names())
-    finally:
-        engine.dispose()
 
 
 def revision(url):
@@ -43,7 +36,7 @@ def revision(url):
 def test_upgrade_creates_every_table_and_is_idempotent(database_url):
     upgrade(database_url)
     upgrade(database_url)
-    assert tables(database_url) == PROJECT_TABLES | {"alembic_version"}
+    assert table_names(database_url) == PROJECT_TABLES | {"alembic_version"}
     assert revision(database_url) == head_revision()
 
 
@@ -102,13 +95,13 @@ def test_downgrade_and_upgrade_again(database_url):
     with UnitOfWork.for_database(database_url) as uow:
         uow.tickets.open_ticket(NewTicket("c", "other", "en"))
     downgrade(database_url, "0001_handoff_tickets")
-    assert tables(database_url) == {"handoff_tickets", "alembic_version"}
+    assert table_names(database_url) == {"handoff_tickets", "alembic_version"}
     with UnitOfWork.for_database(database_url) as uow:
         assert len(uow.tickets.tickets_for("c")) == 1
     downgrade(database_url, "base")
-    assert tables(database_url) == {"alembic_version"}
+    assert table_names(database_url) == {"alembic_version"}
     upgrade(database_url)
-    assert tables(database_url) == PROJECT_TABLES | {"alembic_version"}
+    assert table_names(database_url) == PROJECT_TABLES | {"alembic_version"}
 
 
 @pytest.mark.parametrize("command", [["upgrade", "head"], ["current"]])
