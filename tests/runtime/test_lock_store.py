@@ -1,4 +1,6 @@
 """The failover lock store against the machine's Redis, and with Redis unreachable."""
+import asyncio
+import json
 import uuid
 
 from bot.runtime.lock_store import FailoverRedisLockStore
@@ -62,3 +64,105 @@ def test_processes_issuing_tickets_at_once_get_distinct_ones_and_keep_them():
     for thread in threads:
         thread.join()
     assert stores[0].get_lock(conversation) is None
+
+
+def _commands_sent(monkeypatch):
+    """Counts what the client sends to Redis: one per round trip (a pipeline is one)."""
+    import redis.connection
+
+    sent = []
+    send = redis.connection.Connection.send_packed_command
+
+    def counting(connection, command, *args, **kwargs):
+        sent.append(command)
+        return send(connection, command, *args, **kwargs)
+
+    monkeypatch.setattr(redis.connection.Connection, "send_packed_command", counting)
+    return sent
+
+
+async def test_a_turn_takes_and_frees_its_lock_in_two_round_trips(monkeypatch):
+    """The usual turn (nobody else in the conversation): one script takes the ticket and
+    says it is served, one finishes it.  Rasa's way took seven."""
+    store = FailoverRedisLockStore(url="redis://127.0.0.1:6379/14")
+    async with store.lock(uuid.uuid4().hex):  # loads the scripts into Redis once
+        pass
+    sent = _commands_sent(monkeypatch)
+    conversation = uuid.uuid4().hex
+    async with store.lock(conversation) as lock:
+        assert lock.conversation_id == conversation
+        assert not lock.is_locked(0)
+    assert len(sent) == 2
+    assert store.get_lock(conversation) is None
+
+
+async def test_a_second_message_waits_for_the_first():
+    store = FailoverRedisLockStore(url="redis://127.0.0.1:6379/14")
+    other_process = FailoverRedisLockStore(url="redis://127.0.0.1:6379/14")
+    conversation, order = uuid.uuid4().hex, []
+
+    async def handle(store, name, delay):
+        await asyncio.sleep(delay)
+        async with store.lock(conversation, wait_time_in_seconds=0.01):
+            order.append(name + " start")
+            await asyncio.sleep(0.05)
+            order.append(name + " end")
+
+    await asyncio.gather(handle(store, "first", 0), handle(other_process, "second", 0.01))
+    assert order == ["first start", "first end", "second start", "second end"]
+    assert store.get_lock(conversation) is None
+
+
+def test_every_change_leaves_the_lock_as_rasas_own_store_would(monkeypatch):
+    """Random issues, finishes, clean-ups and expiries, applied to this store and to
+    Rasa's in-memory one on the same clock: the stored locks are equal after each step."""
+    import random
+    import time
+
+    from rasa.core.lock_store import InMemoryLockStore
+
+    clock = [1_764_547_200.25]
+    monkeypatch.setattr(time, "time", lambda: clock[0])
+    ours = FailoverRedisLockStore(url="redis://127.0.0.1:6379/14")
+    rasas = InMemoryLockStore()
+    conversation, rng = uuid.uuid4().hex, random.Random(15)
+    issued = []
+
+    def tickets(store):
+        lock = store.get_lock(conversation)
+        return None if lock is None else [(t.number, t.expires) for t in lock.tickets]
+
+    for _ in range(400):
+        step = rng.choice(["issue", "issue", "finish", "cleanup", "update", "wait"])
+        if step == "issue":
+            lifetime = rng.choice([0.5, 2, 60])
+            number = ours.issue_ticket(conversation, lifetime)
+            assert number == rasas.issue_ticket(conversation, lifetime)
+            issued.append(number)
+        elif step in ("finish", "cleanup") and issued:
+            number = rng.choice(issued)
+            getattr(ours, step if step == "cleanup" else "finish_serving")(conversation, number)
+            getattr(rasas, step if step == "cleanup" else "finish_serving")(conversation, number)
+        elif step == "update":
+            ours.update_lock(conversation)
+            rasas.update_lock(conversation)
+        else:
+            clock[0] += rng.choice([0.1, 1, 3])
+        assert tickets(ours) == tickets(rasas), step
+    ours.delete_lock(conversation)
+
+
+def test_the_stored_lock_is_in_rasas_format():
+    from rasa.core.lock import TicketLock
+
+    store = FailoverRedisLockStore(url="redis://127.0.0.1:6379/14")
+    conversation = "weird \"id\" / ö " + uuid.uuid4().hex
+    first = store.issue_ticket(conversation)
+    store.issue_ticket(conversation)
+    stored = json.loads(store.red.get("lock:" + conversation))
+    assert set(stored) == {"conversation_id", "tickets"}
+    assert stored["conversation_id"] == conversation
+    assert [set(json.loads(t)) for t in stored["tickets"]] == [{"number", "expires"}] * 2
+    lock = TicketLock.from_dict(stored)
+    assert lock.now_serving == first and lock.last_issued == first + 1
+    store.delete_lock(conversation)
