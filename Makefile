@@ -19,6 +19,8 @@ PYTHON310 := $(shell for p in python3.10 $(HOME)/.pyenv/versions/3.10*/bin/pytho
 export PYTHONPATH := $(CURDIR)
 export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+# Rasa reports usage and errors to its servers unless told not to (bot/settings.py NO_TELEMETRY).
+export RASA_TELEMETRY_ENABLED := false
 
 .PHONY: users migrate console-summaries bench-console demo-data trainer
 .PHONY: help setup train train-baseline run run-prod test test-fast shell eval bench lock nlu-data clean browser nginx lint answers

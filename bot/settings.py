@@ -11,6 +11,9 @@ from typing import Mapping, Optional
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 VAR_DIR = PROJECT_ROOT / "var"
+# Every Rasa process we start (server, training) runs with Rasa's telemetry off: it would
+# send usage reports and error reports (with a customer's words in them) to Rasa.
+NO_TELEMETRY = {"RASA_TELEMETRY_ENABLED": "false"}
 
 
 # Defaults that differ between the two ways to run the assistant (README): embedded

@@ -17,7 +17,7 @@
 
 Each gets a new PostgreSQL database ``bench_<hex>`` (dropped afterwards) and, where Redis
 is used, an empty Redis database number, whose keys of the run are deleted afterwards.
-The customers' limits are off as in the tests: no escalation limits, and message limits
+Rasa's telemetry is off in all three.  The customers' limits are off as in the tests: no escalation limits, and message limits
 so high they are counted (their Redis round trips are part of a turn) but never reached.
 """
 from __future__ import annotations
@@ -43,7 +43,7 @@ from sqlalchemy import create_engine, text
 from bot.ops import proc_usage
 from bot.ops.launcher import MODEL_PATH, RASA, Assistant, Process
 from bot.ops.ports import free_port_runs, start_on_free_ports
-from bot.settings import PROJECT_ROOT
+from bot.settings import NO_TELEMETRY, PROJECT_ROOT
 
 POSTGRES_SERVER = "postgresql://postgres@127.0.0.1:5432"
 REDIS_SERVER = "redis://127.0.0.1:6379"
@@ -186,7 +186,8 @@ def answered(webhook: str, tag: str) -> bool:
 
 def _environment(name: str, database: str, redis_db: Optional[int], tag: str) -> Dict[str, str]:
     url = f"{POSTGRES_SERVER}/{database}"
-    env = {**NO_LIMITS, "DATABASE_URL": url, "TRACKER_STORE_URL": url,
+    # Telemetry off in all three, stock included, as a bank would run Rasa.
+    env = {**NO_LIMITS, **NO_TELEMETRY, "DATABASE_URL": url, "TRACKER_STORE_URL": url,
            "RASA_API_TOKEN": uuid.uuid4().hex, "DATABASE_NAME": database, "REDIS_PREFIX": tag}
     if name == "embedded":
         # `make run`: the embedded profile's defaults but the database; the customers'

@@ -5,19 +5,26 @@ The launcher starts the Rasa server processes this way.  ``--auth-token-file PAT
 not Rasa's) reads the HTTP API's token from a file (mode 600) and hands it to Rasa as
 ``--auth-token`` inside this process only: a token on the command line is in the process
 list for every user of the machine to read (issue 14 item 8).
+
+Rasa's telemetry is always off here (``NO_TELEMETRY``), whatever ~/.config/rasa says: it
+reports to Rasa's servers and sends its exceptions, which can hold a customer's words, to
+Rasa's Sentry; and it unpacks the whole model a second time at start-up (about 1.5 s of
+CPU) to fingerprint it.
 """
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import List
 
 from bot.runtime import payload_entities, slow_clients
 from bot.runtime.rasa_patches import apply
-from bot.settings import settings
+from bot.settings import NO_TELEMETRY, settings
 
 
 def main() -> None:
+    os.environ.update(NO_TELEMETRY)  # before Rasa's entry point reads it
     apply()
     payload_entities.apply()
     slow_clients.apply(settings().request_read_timeout_seconds)

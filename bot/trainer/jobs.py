@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, List, Optional
 
-from bot.settings import PROJECT_ROOT, Settings, settings
+from bot.settings import NO_TELEMETRY, PROJECT_ROOT, Settings, settings
 from bot.trainer.deploy import Deployer
 from bot.trainer.gate import GateResult, compare, evaluation_dict
 from bot.trainer.project import Project
@@ -145,7 +145,8 @@ class Jobs:
         argv = [RASA, "train", "--config", str(project.config), "--domain", str(project.domain),
                 "--data", str(project.data_dir), "--out", str(entry.path),
                 "--fixed-model-name", "model"]
-        env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT), "TF_CPP_MIN_LOG_LEVEL": "2"}
+        env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT), "TF_CPP_MIN_LOG_LEVEL": "2",
+               **NO_TELEMETRY}
         with open(entry.log, "wb") as log:
             process = subprocess.Popen(argv, cwd=str(PROJECT_ROOT), env=env, stdout=log,
                                        stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
