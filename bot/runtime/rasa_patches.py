@@ -30,8 +30,9 @@ measured (README "Measured") and tested (tests/runtime/test_rasa_patches.py).
    create its weights before reading them from the file: tracing the training step was
    7 of a Rasa process's 18 s of model loading.  The patch creates the weights the way
    prediction uses them, one eager prediction, then reads them from the file, checking
-   that every weight was in it, and traces the prediction as Rasa does.  Parses are
-   identical (tests/system/model/test_model_load.py).
+   that every weight was in it, and traces the prediction as Rasa does but without
+   AutoGraph, whose rewriting of the prediction's source was another 3 s of a process's
+   start.  Parses are identical (tests/system/model/test_model_load.py).
 7. Every parse calls DIET's traced prediction as a ``tf.function``, which first matches
    the inputs against its signature, converts them and looks up the traced graph: 40 %
    of the call (py-spy).  The graph never changes after loading, so the patch calls it
@@ -210,14 +211,20 @@ def load_tensorflow_model(cls: Any, model_file_name: Text, model_data_example: A
                   run_eagerly=config.get(RUN_EAGERLY))
     batches, _ = train_utils.create_data_generators(
         model_data=predict_data_example, batch_sizes=1, epochs=1, shuffle=False)
+    batch = next(iter(batches))[0]
     model._training = False
     model.prepare_for_predict()
-    model.batch_predict(next(iter(batches))[0])
+    model.batch_predict(batch)
     # Every weight prediction uses must come from the file; the optimizer's in the file
     # are not used (and not warned about).
     model.load_weights(model_file_name).assert_existing_objects_matched().expect_partial()
     # What prepare_for_predict computed (the labels' embeddings) used the random weights.
     model.prepared_for_prediction = False
+    # Rasa's traced prediction (RasaModel._rasa_predict), but traced without AutoGraph:
+    # the prediction has no Python branch or loop on a tensor (tracing would fail loudly
+    # if it had), so rewriting its source for tf.cond and tf.while_loop only cost time.
+    model._tf_predict_step = tf.function(
+        model.predict_step, input_signature=model._dynamic_signature(batch), autograph=False)
     model.run_inference(predict_data_example)
     return model
 
