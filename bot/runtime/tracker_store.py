@@ -39,7 +39,9 @@ from typing import Any, Dict, List, Optional
 
 from rasa.core.brokers.broker import EventBroker
 from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted
 from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy import Float, Integer, bindparam, or_, select
 from sqlalchemy.engine import make_url
@@ -128,6 +130,19 @@ class ConfiguredSQLTrackerStore(SQLTrackerStore):
             self._load_window(sender_id)
         else:
             self._load_events(sender_id, False)
+
+    async def create_tracker(self, sender_id: str,
+                             append_action_listen: bool = True) -> DialogueStateTracker:
+        """Rasa's create_tracker, with the new tracker marked as a window of nothing
+        stored: Rasa creates one only when retrieve found no event of the conversation,
+        so its saves write from its first event on, without first counting the stored
+        events (Rasa's _additional_events, a query over the session on every new
+        conversation's first two saves)."""
+        tracker = attach(self.init_tracker(sender_id), Window(0, [], None))
+        if append_action_listen:
+            tracker.update(ActionExecuted(ACTION_LISTEN_NAME))
+        await self.save(tracker)
+        return tracker
 
     async def _retrieve(
         self, sender_id: str, fetch_events_from_all_sessions: bool

@@ -211,3 +211,30 @@ async def test_a_windowed_tracker_that_lost_its_window_is_not_saved(domain, sqli
     with pytest.raises(RuntimeError, match="lost what it was read with"):
         await store.save(copy)
     assert stored(store, conversation.sender_id)[0] == before
+
+
+async def test_a_new_conversation_is_saved_without_counting_what_is_stored(
+        domain, database_url, tracker_url):
+    """A conversation with nothing stored gets a new tracker; its saves write each event
+    once, in order, without first counting the stored events (Rasa's way)."""
+    from sqlalchemy import event as sqlalchemy_event
+
+    store = ConfiguredSQLTrackerStore(domain=domain, url=tracker_url, database_url=database_url)
+    statements = []
+    sqlalchemy_event.listen(store.engine, "before_cursor_execute",
+                            lambda conn, cursor, statement, *args: statements.append(statement))
+    conversation = long_conversation("window-new-00001", 2)
+    tracker = await store.get_or_create_tracker(conversation.sender_id)
+    for event in deserialise_events(conversation.events):
+        tracker.update(event)
+    await store.save(tracker)
+    await store.save(tracker)  # a second save of the same tracker writes nothing again
+
+    assert not [s for s in statements if "count(" in s.lower()]
+    events, _ = stored(store, conversation.sender_id)
+    assert [(e["event"], e.get("name")) for e in events] == [("action", "action_listen")] + [
+        (e["event"], e.get("name")) for e in conversation.events]
+    again = await store.get_or_create_tracker(conversation.sender_id)
+    # Read back as any stored conversation: from its session's start, as a window.
+    assert window_of(again).stored_count == len(again.events) > 20
+    assert again.events[-1].timestamp == events[-1]["timestamp"]
