@@ -266,6 +266,14 @@ def predict_with_traced_graph(self: Any, batch_in: Any) -> Any:
 rasas_rasa_predict: Any = None
 
 
+def build_caches() -> None:
+    """What patches 1 and 5 build on first use, built now (bot/runtime/warm_up.py): the
+    reply validators (jsonschema reads its meta-schemas from disk) and the event classes
+    by name were two fifths of a server's first turn."""
+    event_validators()
+    resolve_event_type("action")
+
+
 def patch_load_agent_on_start(rasa_run: Any) -> None:
     """``rasa run`` loads the agent before Sanic listens; the warm-up runs right after."""
     from bot.runtime.warm_up import warm_up_assistant
