@@ -267,7 +267,7 @@ rasas_rasa_predict: Any = None
 
 
 def build_caches() -> None:
-    """What patches 1 and 5 build on first use, built now (bot/runtime/warm_up.py): the
+    """What patches 1 and 5 build on first use, built with the warm-up (patch 8): the
     reply validators (jsonschema reads its meta-schemas from disk) and the event classes
     by name were two fifths of a server's first turn."""
     event_validators()
@@ -283,6 +283,7 @@ def patch_load_agent_on_start(rasa_run: Any) -> None:
     @functools.wraps(load_agent)
     async def load_agent_and_warm_up(*args: Any, **kwargs: Any) -> Any:
         agent = await load_agent(*args, **kwargs)
+        build_caches()
         await warm_up_assistant(agent)
         return agent
 

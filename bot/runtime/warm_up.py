@@ -2,8 +2,8 @@
 
 Measured on a freshly started assistant: the first turns took 3 to 5 times as long as
 the same turns later (150 ms instead of 30 to 55).  Rasa's first parse builds caches in
-spaCy and TensorFlow; the first action reply builds the patches' validators and event
-classes (bot/runtime/rasa_patches.py ``build_caches``); the tracker store's first save checks the console's schema
+spaCy and TensorFlow; the first action reply built the patches' validators and event
+classes (now built with the warm-up: bot/runtime/rasa_patches.py ``build_caches``); the tracker store's first save checks the console's schema
 (alembic), imports the handoff code and opens its database connections; the action
 server's first fix reads the error catalogue and its first ticket checks the schema.
 
@@ -35,10 +35,7 @@ WARM_UP_SENDER = "warm up"
 
 
 async def warm_up_assistant(agent: Any) -> None:
-    from bot.runtime.rasa_patches import build_caches
-
     started = time.perf_counter()
-    build_caches()
     for text in WARM_UP_MESSAGES:
         await agent.parse_message(text)
     store = getattr(agent.tracker_store, "_tracker_store", agent.tracker_store)  # FailSafe's

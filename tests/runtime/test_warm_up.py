@@ -54,15 +54,10 @@ async def test_the_assistant_parses_each_language_readies_the_databases_and_writ
     store = ConfiguredSQLTrackerStore(domain=domain, url=tracker_url, database_url=database_url)
     agent = LoadedAgent(store)
     assert "conversation_summaries" not in table_names(database_url)
-    rasa_patches.event_validators.cache_clear()
-    rasa_patches._event_classes.clear()
 
     await warm_up_assistant(agent)
 
     assert agent.parsed == list(WARM_UP_MESSAGES)
-    # The first action reply's validators and event classes are built.
-    assert rasa_patches.event_validators.cache_info().currsize == 1
-    assert rasa_patches._event_classes["slot"].__name__ == "SlotSet"
     assert "conversation_summaries" in table_names(database_url)  # the schema is checked
     assert count_events(tracker_url) == 0
     assert gc.get_freeze_count() > 0
@@ -100,6 +95,11 @@ async def test_rasa_run_warms_up_the_agent_it_loaded_before_it_listens(monkeypat
 
     monkeypatch.setattr(rasa.core.run, "load_agent_on_start", load_agent_on_start)
     rasa_patches.patch_load_agent_on_start(rasa.core.run)
+    rasa_patches.event_validators.cache_clear()
+    rasa_patches._event_classes.clear()
     loaded = await rasa.core.run.load_agent_on_start("model", None, None, None, None)
     assert loaded is agent
     assert agent.parsed == list(WARM_UP_MESSAGES)
+    # The first action reply's validators and event classes are built.
+    assert rasa_patches.event_validators.cache_info().currsize == 1
+    assert rasa_patches._event_classes["slot"].__name__ == "SlotSet"
