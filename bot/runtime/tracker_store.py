@@ -35,13 +35,12 @@ import asyncio
 import itertools
 import json
 import logging
+from collections import OrderedDict
 from typing import Any, Dict, List, Optional
 
 from rasa.core.brokers.broker import EventBroker
 from rasa.core.tracker_store import SQLTrackerStore
-from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import ActionExecuted
 from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy import Float, Integer, bindparam, or_, select
 from sqlalchemy.engine import make_url
@@ -68,6 +67,10 @@ from bot.storage.tracker_checkpoints import (
 from bot.storage.to_a_person import paused_at_the_end
 
 logger = logging.getLogger(__name__)
+# How many conversations found with nothing stored a process remembers until their first
+# save (a retrieve of an unknown id that is never saved must not grow it for ever).
+FOUND_EMPTY_REMEMBERED = 10_000
+_ABSENT = object()
 
 # A window's events, built once (bot/storage/tracker_checkpoints.py says why): from the
 # session's start (``since``) and from the checkpoint's first event (``from_id``), each
@@ -115,6 +118,8 @@ class ConfiguredSQLTrackerStore(SQLTrackerStore):
                                     config.max_misunderstood)
             if config.tracker_window_messages > 0 else None)
         create_checkpoint_table(self.engine)
+        # Conversations this process last read as having nothing stored (most recent last).
+        self._found_empty: "OrderedDict[str, None]" = OrderedDict()
 
     def warm_up(self, sender_id: str) -> None:
         """What a first turn would do once, without writing: the console's schema checked,
@@ -131,19 +136,6 @@ class ConfiguredSQLTrackerStore(SQLTrackerStore):
         else:
             self._load_events(sender_id, False)
 
-    async def create_tracker(self, sender_id: str,
-                             append_action_listen: bool = True) -> DialogueStateTracker:
-        """Rasa's create_tracker, with the new tracker marked as a window of nothing
-        stored: Rasa creates one only when retrieve found no event of the conversation,
-        so its saves write from its first event on, without first counting the stored
-        events (Rasa's _additional_events, a query over the session on every new
-        conversation's first two saves)."""
-        tracker = attach(self.init_tracker(sender_id), Window(0, [], None))
-        if append_action_listen:
-            tracker.update(ActionExecuted(ACTION_LISTEN_NAME))
-        await self.save(tracker)
-        return tracker
-
     async def _retrieve(
         self, sender_id: str, fetch_events_from_all_sessions: bool
     ) -> Optional[DialogueStateTracker]:
@@ -155,15 +147,36 @@ class ConfiguredSQLTrackerStore(SQLTrackerStore):
                                           fetch_events_from_all_sessions),
                 "retrieve",
             )
+            self._remember_found(sender_id, bool(events))
             if self.domain and events:
                 return DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
             return None
         state, ids, events, session_start = await with_db_retry(
             lambda: asyncio.to_thread(self._load_window, sender_id), "retrieve")
+        self._remember_found(sender_id, bool(events))
         if not (self.domain and events):
             return None
         tracker = DialogueStateTracker.from_dict(sender_id, state + events, self.domain.slots)
         return attach(tracker, Window(len(state), ids, session_start))
+
+    def _remember_found(self, sender_id: str, found: bool) -> None:
+        self._found_empty.pop(sender_id, None)
+        if not found:
+            self._found_empty[sender_id] = None
+            if len(self._found_empty) > FOUND_EMPTY_REMEMBERED:
+                self._found_empty.popitem(last=False)
+
+    def _window_of_new_conversation(self, tracker: DialogueStateTracker) -> Optional[Window]:
+        """A window of nothing stored for the tracker Rasa makes when retrieve found no
+        event of its conversation (get_or_create_tracker, under the conversation's lock),
+        so its saves write from its first event without Rasa's count of the stored events
+        (_additional_events, a query over the session on a new conversation's first two
+        saves).  Only for the next save after that retrieve."""
+        if self._found_empty.pop(tracker.sender_id, _ABSENT) is _ABSENT:
+            return None
+        window = Window(0, [], None)
+        attach(tracker, window)
+        return window
 
     def _load_window(self, sender_id: str):
         """The state before the window, the window's event ids and events, and the
@@ -211,7 +224,7 @@ class ConfiguredSQLTrackerStore(SQLTrackerStore):
         one INSERT; returns the events as written.  The customer's messages with an "@"
         (a contact address, maybe: masking would lose it) go to ``typed_emails`` as written."""
         same_database = self._summary_in_same_database and self._summary_table_ready()
-        window = window_of(tracker)
+        window = window_of(tracker) or self._window_of_new_conversation(tracker)
         checkpoint = (next_checkpoint(tracker, window, self.window_rule, self.window_rule.messages)
                       if window is not None and self.window_rule is not None else None)
         with self.session_scope() as session:

@@ -219,12 +219,15 @@ async def test_a_new_conversation_is_saved_without_counting_what_is_stored(
     once, in order, without first counting the stored events (Rasa's way)."""
     from sqlalchemy import event as sqlalchemy_event
 
+    from rasa.core.tracker_store import FailSafeTrackerStore
+
     store = ConfiguredSQLTrackerStore(domain=domain, url=tracker_url, database_url=database_url)
     statements = []
     sqlalchemy_event.listen(store.engine, "before_cursor_execute",
                             lambda conn, cursor, statement, *args: statements.append(statement))
     conversation = long_conversation("window-new-00001", 2)
-    tracker = await store.get_or_create_tracker(conversation.sender_id)
+    # As Rasa's Agent holds it: its get_or_create_tracker makes the new tracker.
+    tracker = await FailSafeTrackerStore(store).get_or_create_tracker(conversation.sender_id)
     for event in deserialise_events(conversation.events):
         tracker.update(event)
     await store.save(tracker)
@@ -234,7 +237,23 @@ async def test_a_new_conversation_is_saved_without_counting_what_is_stored(
     events, _ = stored(store, conversation.sender_id)
     assert [(e["event"], e.get("name")) for e in events] == [("action", "action_listen")] + [
         (e["event"], e.get("name")) for e in conversation.events]
-    again = await store.get_or_create_tracker(conversation.sender_id)
+    again = await FailSafeTrackerStore(store).get_or_create_tracker(conversation.sender_id)
     # Read back as any stored conversation: from its session's start, as a window.
     assert window_of(again).stored_count == len(again.events) > 20
     assert again.events[-1].timestamp == events[-1]["timestamp"]
+
+
+async def test_only_the_save_after_finding_nothing_skips_the_count(domain, database_url, tracker_url):
+    """A tracker saved without having been read (Rasa's API replacing a conversation's
+    events) is counted against what is stored, as Rasa does: after a retrieve that found
+    nothing, only the next save skips the count, so both conversations end up the same."""
+    store = ConfiguredSQLTrackerStore(domain=domain, url=tracker_url, database_url=database_url)
+    results = []
+    for sender, read_first in (("window-new-00002", True), ("window-new-00003", False)):
+        events = deserialise_events(long_conversation(sender, 1).events)
+        if read_first:
+            assert await store.retrieve(sender) is None
+        for _ in range(2):  # saved twice as a new, unread tracker
+            await store.save(DialogueStateTracker.from_events(sender, events, domain.slots))
+        results.append([(e["event"], e["timestamp"]) for e in stored(store, sender)[0]])
+    assert results[0] == results[1]
