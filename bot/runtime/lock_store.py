@@ -109,6 +109,16 @@ class FailoverRedisLockStore(LockStore):
         self.circuit = Circuit("Redis lock store")
         super().__init__()
 
+    def warm_up(self) -> None:
+        """Opens the connection and loads the scripts into Redis before the first turn
+        (bot/runtime/warm_up.py); a Redis that is down is the first turn's to find."""
+        try:
+            self.red.ping()
+            for script in (self._issue, self._drop_expired, self._finish):
+                script.sha = self.red.script_load(script.script)
+        except redis.RedisError as error:
+            self.circuit.failed(error)
+
     @asynccontextmanager
     async def lock(
         self,

@@ -40,7 +40,9 @@ from typing import Any, Dict, List, Optional
 
 from rasa.core.brokers.broker import EventBroker
 from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy import Float, Integer, bindparam, or_, select
 from sqlalchemy.engine import make_url
@@ -122,9 +124,9 @@ class ConfiguredSQLTrackerStore(SQLTrackerStore):
         self._found_empty: "OrderedDict[str, None]" = OrderedDict()
 
     def warm_up(self, sender_id: str) -> None:
-        """What a first turn would do once, without writing: the console's schema checked,
-        the handoff code imported, and a window read (``sender_id`` has none), which
-        opens a pooled connection (bot/runtime/warm_up.py)."""
+        """What a first turn would do once, without keeping anything: the console's schema
+        checked, the handoff code imported, a window read (``sender_id`` has none), which
+        opens a pooled connection, and a first write rolled back (bot/runtime/warm_up.py)."""
         from bot.handoff import lifecycle  # noqa: F401  (save_typed_emails imports it)
 
         if self._summary_in_same_database:
@@ -135,6 +137,7 @@ class ConfiguredSQLTrackerStore(SQLTrackerStore):
             self._load_window(sender_id)
         else:
             self._load_events(sender_id, False)
+        self._rehearse_write(sender_id)
 
     async def _retrieve(
         self, sender_id: str, fetch_events_from_all_sessions: bool
@@ -235,17 +238,7 @@ class ConfiguredSQLTrackerStore(SQLTrackerStore):
             written = [mask_event(event) for event in events]
             if not written:
                 return []
-            session.execute(self.SQLEvent.__table__.insert(), [
-                {
-                    "sender_id": tracker.sender_id,
-                    "type_name": data.get("event"),
-                    "timestamp": data.get("timestamp"),
-                    "intent_name": (data.get("parse_data") or {}).get("intent", {}).get("name"),
-                    "action_name": data.get("name"),
-                    "data": json.dumps(data),
-                }
-                for data in written
-            ])
+            self._insert_events(session, tracker.sender_id, written)
             if same_database:
                 self._merge_summary(session, tracker.sender_id, written,
                                     paused_before(tracker, len(written)))
@@ -257,6 +250,40 @@ class ConfiguredSQLTrackerStore(SQLTrackerStore):
             window.stored_ids.extend([None] * len(written))
         logger.debug(f"Tracker with sender_id '{tracker.sender_id}' stored to database")
         return written
+
+    def _insert_events(self, session, sender_id: str, events: List[Dict[str, Any]]) -> None:
+        """Events as stored (masked), in one INSERT."""
+        session.execute(self.SQLEvent.__table__.insert(), [
+            {
+                "sender_id": sender_id,
+                "type_name": data.get("event"),
+                "timestamp": data.get("timestamp"),
+                "intent_name": (data.get("parse_data") or {}).get("intent", {}).get("name"),
+                "action_name": data.get("name"),
+                "data": json.dumps(data),
+            }
+            for data in events
+        ])
+
+    def _rehearse_write(self, sender_id: str) -> None:
+        """A new conversation's first write (its events and its summary), rolled back:
+        SQLAlchemy compiles the statements and the driver loads what it loads on first use
+        now, not in a customer's first turn.  Nothing is stored."""
+        events = [ActionExecuted(ACTION_LISTEN_NAME).as_dict(),
+                  UserUttered(sender_id, {"intent": {"name": "greet", "confidence": 1.0}}).as_dict()]
+        with self.session_scope() as session:
+            try:
+                self._insert_events(session, sender_id, events)
+                if self._summary_in_same_database:
+                    merge_into_summary(session, sender_id, events, False)
+            finally:
+                session.rollback()
+        if not self._summary_in_same_database:  # `make run`'s SQLite files
+            with self._summary_session_factory()() as session:
+                try:
+                    merge_into_summary(session, sender_id, events, False)
+                finally:
+                    session.rollback()
 
     def _new_events(self, session, tracker: DialogueStateTracker):
         """The tracker's events not stored yet: after its window's stored ones, or, for a

@@ -12,8 +12,9 @@ it lives as long as the process, yet each full collection walked it again, over 
 million objects in a Rasa process, 330 to 420 ms during which no customer of that process
 got an answer.
 
-Nothing here writes anything or makes a conversation: it parses two messages, reads the
-window of a conversation id no customer can have, and loads what is loaded once anyway.
+Nothing here keeps anything or makes a conversation: it parses two messages, reads the
+window of a conversation id no customer can have and rehearses its first write, rolled
+back, opens the lock store's connection, and loads what is loaded once anyway.
 The Rasa servers run ``warm_up_assistant`` after loading the model and before they listen
 (bot/runtime/rasa_patches.py), the action server ``warm_up_actions`` before it listens
 (bot/ops/action_server.py): a start-up is ready only when its first customer is fast.
@@ -45,6 +46,9 @@ async def warm_up_assistant(agent: Any) -> None:
             await asyncio.to_thread(warm_up_store, WARM_UP_SENDER)
         except Exception:  # a database that is down now is retried by the first turn
             logger.exception("Could not warm up the tracker store")
+    lock_store_warm_up = getattr(getattr(agent, "lock_store", None), "warm_up", None)  # ours
+    if lock_store_warm_up is not None:
+        await asyncio.to_thread(lock_store_warm_up)
     freeze_what_is_loaded()
     logger.info("Warmed up in %.0f ms", (time.perf_counter() - started) * 1000)
 

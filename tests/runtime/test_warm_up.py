@@ -39,6 +39,57 @@ class LoadedAgent:
         return {"text": text}
 
 
+def count_summaries(url):
+    from bot.storage.conversations import ConversationSummary
+
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            return connection.execute(
+                select(func.count()).select_from(ConversationSummary.__table__)).scalar()
+    finally:
+        engine.dispose()
+
+
+def test_the_first_write_is_rehearsed_and_rolled_back(database_url, tracker_url):
+    """The rehearsal runs the INSERT and the summary's upsert of a first turn (SQLAlchemy
+    compiles them then, not in a customer's first turn) and keeps nothing."""
+    from sqlalchemy import event as sqlalchemy_event
+    from sqlalchemy.engine import Engine
+
+    domain = Domain.load(str(PROJECT_ROOT / "domain.yml"))
+    store = ConfiguredSQLTrackerStore(domain=domain, url=tracker_url, database_url=database_url)
+    statements = []
+
+    def seen(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    # Every engine: with SQLite the summaries are in a file of their own (`make run`).
+    sqlalchemy_event.listen(Engine, "before_cursor_execute", seen)
+    try:
+        store.warm_up("warm up")
+    finally:
+        sqlalchemy_event.remove(Engine, "before_cursor_execute", seen)
+    written = [s.split()[2] for s in statements if s.lstrip().upper().startswith("INSERT")]
+    # (a fresh database's migrations insert too)
+    assert [t for t in written if t in ("events", "conversation_summaries")] == [
+        "events", "conversation_summaries"]
+    assert count_events(tracker_url) == 0 and count_summaries(database_url) == 0
+
+
+def test_the_lock_store_connects_and_loads_its_scripts_before_the_first_turn():
+    from bot.runtime.lock_store import FailoverRedisLockStore
+
+    store = FailoverRedisLockStore(url="redis://127.0.0.1:6379/14")
+    store.red.script_flush()  # Redis forgets every script (they are loaded again on use)
+    store.warm_up()
+    scripts = (store._issue, store._drop_expired, store._finish)
+    assert store.red.script_exists(*[script.sha for script in scripts]) == [True] * 3
+    down = FailoverRedisLockStore(url="redis://127.0.0.1:9/0")  # nothing listens there
+    down.warm_up()  # logged, not raised: the first turn uses the in-process lock
+    assert not down.circuit.usable()
+
+
 def count_events(url):
     engine = make_engine(url)
     try:
@@ -59,7 +110,8 @@ async def test_the_assistant_parses_each_language_readies_the_databases_and_writ
 
     assert agent.parsed == list(WARM_UP_MESSAGES)
     assert "conversation_summaries" in table_names(database_url)  # the schema is checked
-    assert count_events(tracker_url) == 0
+    assert count_events(tracker_url) == 0  # the first write was rehearsed, rolled back
+    assert count_summaries(database_url) == 0
     assert gc.get_freeze_count() > 0
 
 
