@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import time
 from contextlib import asynccontextmanager
-from typing import AsyncGenerator, Optional, Text
+from typing import Any, AsyncGenerator, Optional, Text, Tuple
 
 import redis
 from rasa.core.lock import TicketLock
@@ -56,7 +56,8 @@ end
 """
 
 # TicketLock.issue_ticket, saved: KEYS[1] lock; ARGV now, conversation id, the new
-# ticket's expiry as Python writes it.  Returns the ticket's number and the saved lock.
+# ticket's expiry as Python writes it (its clock read a moment before now: TicketLock too
+# reads the clock twice).  Returns the ticket's number and the saved lock.
 _ISSUE = _LIVE_TICKETS + """
 local tickets = live_tickets(redis.call('GET', KEYS[1]), tonumber(ARGV[1]))
 local number = 0
@@ -115,7 +116,7 @@ class FailoverRedisLockStore(LockStore):
         try:
             self.red.ping()
             for script in (self._issue, self._drop_expired, self._finish):
-                script.sha = self.red.script_load(script.script)
+                self.red.script_load(script.script)  # the same hash Script computed
         except redis.RedisError as error:
             self.circuit.failed(error)
 
@@ -140,17 +141,11 @@ class FailoverRedisLockStore(LockStore):
     def _issue_and_read(self, conversation_id: Text, lifetime: float):
         """The new ticket and the lock it was saved in (None for a ticket taken while
         Redis was down: the in-process lock then decides)."""
-        if self.circuit.usable():
-            now = time.time()
-            try:
-                number, saved = self._issue(
-                    keys=[KEY_PREFIX + conversation_id],
-                    args=[repr(now), conversation_id, repr(now + lifetime)])
-                self.circuit.ok()
-                return int(number), TicketLock.from_dict(json.loads(saved))
-            except redis.RedisError as error:
-                self.circuit.failed(error)
-        return self.fallback.issue_ticket(conversation_id, lifetime), None
+        done, issued = self._run(self._issue, conversation_id, repr(time.time() + lifetime))
+        if not done:
+            return self.fallback.issue_ticket(conversation_id, lifetime), None
+        number, saved = issued
+        return int(number), TicketLock.from_dict(json.loads(saved))
 
     def issue_ticket(self, conversation_id: Text, lock_lifetime: float = LOCK_LIFETIME) -> int:
         return self._issue_and_read(conversation_id, lock_lifetime)[0]
@@ -184,26 +179,26 @@ class FailoverRedisLockStore(LockStore):
                 self.circuit.failed(error)
         self.fallback.save_lock(lock)
 
-    def _run(self, script, conversation_id: Text, *args) -> bool:
-        """Runs one of the lock's scripts; False if Redis could not be used, so the
-        caller falls back to the in-process lock."""
+    def _run(self, script, conversation_id: Text, *args) -> Tuple[bool, Any]:
+        """Runs one of the lock's scripts: (True, its result), or (False, None) if Redis
+        could not be used, so the caller falls back to the in-process lock."""
         if not self.circuit.usable():
-            return False
+            return False, None
         try:
-            script(keys=[KEY_PREFIX + conversation_id],
-                   args=[repr(time.time()), conversation_id, *args])
+            result = script(keys=[KEY_PREFIX + conversation_id],
+                            args=[repr(time.time()), conversation_id, *args])
             self.circuit.ok()
-            return True
+            return True, result
         except redis.RedisError as error:
             self.circuit.failed(error)
-            return False
+            return False, None
 
     def update_lock(self, conversation_id: Text) -> None:
-        if not self._run(self._drop_expired, conversation_id):
+        if not self._run(self._drop_expired, conversation_id)[0]:
             self.fallback.update_lock(conversation_id)
 
     def finish_serving(self, conversation_id: Text, ticket_number: int) -> None:
-        if not self._run(self._finish, conversation_id, int(ticket_number), "keep"):
+        if not self._run(self._finish, conversation_id, int(ticket_number), "keep")[0]:
             self.fallback.finish_serving(conversation_id, ticket_number)
 
     def cleanup(self, conversation_id: Text, ticket_number: int) -> None:

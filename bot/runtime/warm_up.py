@@ -3,9 +3,10 @@
 Measured on a freshly started assistant: the first turns took 3 to 5 times as long as
 the same turns later (150 ms instead of 30 to 55).  Rasa's first parse builds caches in
 spaCy and TensorFlow; the first action reply built the patches' validators and event
-classes (now built with the warm-up: bot/runtime/rasa_patches.py ``build_caches``); the tracker store's first save checks the console's schema
-(alembic), imports the handoff code and opens its database connections; the action
-server's first fix reads the error catalogue and its first ticket checks the schema.
+classes (now built with the warm-up: bot/runtime/rasa_patches.py ``build_caches``); the
+tracker store's first save checks the console's schema (alembic), imports the handoff
+code and opens its database connections; the action server's first fix reads the error
+catalogue and its first ticket checks the schema.
 
 Last, everything loaded so far is frozen out of Python's garbage collector (``gc.freeze``):
 it lives as long as the process, yet each full collection walked it again, over half a
