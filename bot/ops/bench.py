@@ -1,7 +1,7 @@
 """`make bench`: ours against a stock Rasa deployment, in one run, at human pace.
 
     python -m bot.ops.bench [--deployments ours embedded stock] [--steps 16,32,...]
-                            [--warmup 15] [--window 45] [--at 64] [--length 200]
+                            [--up-to 512] [--warmup 15] [--window 45] [--at 64] [--length 200]
                             [--json report.json]
     python -m bot.ops.bench --quick [--deployments ours]   (a tiny run: one step)
 
@@ -16,7 +16,8 @@ profile, ours as one embedded process, stock Rasa), each on a fresh PostgreSQL d
    is --warmup seconds, then a --window of seconds measured, then every message of the
    step read back from the tracker store (stored, in order, answered).  A step passes
    with p95 <= 300 ms in the window and nothing failed or lost; the search stops at the
-   first that fails.  --at customers (64) are run too if the search stopped below, for
+   first that fails (past the last step, it goes on by the last increment up to --up-to
+   customers; a deployment that passed them all shows "≥").  --at customers (64) are run too if the search stopped below, for
    p50/p95/p99 and the CPU per turn of each process there;
 4. resident memory of each process after the load.
 
@@ -42,11 +43,13 @@ from bot.ops import proc_usage
 from bot.ops.bench_deployments import DEPLOYMENTS, DESCRIPTIONS, Running, deployment
 from bot.ops.bench_load import LoadResult, check_stored, customers, in_window, one_conversation
 from bot.ops.bench_scripts import conversation, long_conversation
-from bot.ops.bench_stats import curve, growth, percentile, search_steps
+from bot.ops.bench_stats import curve, every_step_passed, growth, percentile, search_steps
 
 P95_TARGET_SECONDS = 0.300
 STEPS = (16, 32, 48, 64, 80, 96, 128, 160, 192, 224, 256)
-QUICK = {"steps": (4,), "warmup": 3.0, "window": 8.0, "at": 4, "length": 24}
+# Past the last step the search goes on by 32 customers up to this many.
+UP_TO = 512
+QUICK = {"steps": (4,), "up_to": 4, "warmup": 3.0, "window": 8.0, "at": 4, "length": 24}
 
 
 def ms(seconds: float) -> str:
@@ -142,7 +145,8 @@ def measure(name: str, args: argparse.Namespace) -> dict:
         served, steps = search_steps(
             args.steps, lambda count: run_step(running, count, args.warmup, args.window,
                                                args.seed + count),
-            lambda step: step["passed"])
+            lambda step: step["passed"], args.up_to)
+        figures["served_at_least"] = every_step_passed(served, steps)
         if args.at not in steps:
             steps[args.at] = run_step(running, args.at, args.warmup, args.window,
                                       args.seed + args.at)
@@ -150,7 +154,7 @@ def measure(name: str, args: argparse.Namespace) -> dict:
         figures["failures"] = failures(figures["length_curve"]) + sum(
             failures(step) for step in steps.values())
         running.keep_logs = bool(figures["failures"])
-    print(f"  served: {served or 'no'} customers at p95 <= {ms(P95_TARGET_SECONDS)} ms with "
+    print(f"  served: {served_cell(figures)} customers at p95 <= {ms(P95_TARGET_SECONDS)} ms with "
           f"nothing lost; resident memory: " + ", ".join(
               f"{n} {m['mb']:.0f} MB" for n, m in figures["memory"].items()), flush=True)
     if running.keep_logs:
@@ -184,8 +188,7 @@ def table(runs: Dict[str, dict], at: int) -> str:
              "stock": "stock Rasa 3.6"}
     rows = [("Rasa processes", lambda f: str(f["rasa_processes"]))]
     rows += [
-        ("customers served (p95 ≤ 300 ms, nothing lost)",
-         lambda f: f"**{f['served'] if f['served'] is not None else 'none'}**"),
+        ("customers served (p95 ≤ 300 ms, nothing lost)", lambda f: f"**{served_cell(f)}**"),
         ("turns/s there", lambda f: f"{f['steps'][f['served']]['turns_per_second']:.1f}"
          if f["served"] else "–"),
         (f"p50 / p95 / p99 at {at} customers (ms)",
@@ -212,14 +215,23 @@ def table(runs: Dict[str, dict], at: int) -> str:
     return "\n".join(lines)
 
 
+def served_cell(figures: dict) -> str:
+    """The customers a deployment served; "≥ N" where every step up to ``--up-to``
+    passed, so that N is not where it stopped keeping up."""
+    if figures["served"] is None:
+        return "none"
+    return ("≥ " if figures.get("served_at_least") else "") + str(figures["served"])
+
+
 def ratio(runs: Dict[str, dict]) -> Optional[str]:
     ours, stock = runs.get("ours", {}), runs.get("stock", {})
     if "served" not in ours or "served" not in stock:
         return None
     if not stock["served"]:
-        return f"customers served, ours / stock: {ours['served']} / none"
-    return (f"customers served, ours / stock: {ours['served']} / {stock['served']} = "
-            f"{(ours['served'] or 0) / stock['served']:.2f}×")
+        return f"customers served, ours / stock: {served_cell(ours)} / none"
+    at_least = "≥ " if ours.get("served_at_least") else ""
+    return (f"customers served, ours / stock: {served_cell(ours)} / {served_cell(stock)} = "
+            f"{at_least}{(ours['served'] or 0) / stock['served']:.2f}×")
 
 
 def arguments(argv: Optional[List[str]]) -> argparse.Namespace:
@@ -227,6 +239,8 @@ def arguments(argv: Optional[List[str]]) -> argparse.Namespace:
     parser.add_argument("--deployments", nargs="+", default=list(DEPLOYMENTS), choices=DEPLOYMENTS)
     parser.add_argument("--steps", type=lambda s: [int(x) for x in s.split(",")], default=STEPS,
                         help="customers at each step, rising, comma-separated")
+    parser.add_argument("--up-to", type=int, default=UP_TO,
+                        help="if every step passes, go on by the last increment up to this many")
     parser.add_argument("--warmup", type=float, default=15.0, help="seconds before a step's window")
     parser.add_argument("--window", type=float, default=45.0, help="seconds measured per step")
     parser.add_argument("--at", type=int, default=64, help="customers of the latency and CPU figures")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 import statistics
-from typing import Callable, Dict, List, Optional, Sequence, Tuple, TypeVar
+from typing import Callable, Dict, Iterator, List, Optional, Sequence, Tuple, TypeVar
 
 Step = TypeVar("Step")
 
@@ -23,22 +23,40 @@ def percentile(values: Sequence[float], share: float) -> float:
 
 
 def search_steps(steps: Sequence[int], run: Callable[[int], Step],
-                 passed: Callable[[Step], bool]) -> Tuple[Optional[int], Dict[int, Step]]:
+                 passed: Callable[[Step], bool],
+                 up_to: Optional[int] = None) -> Tuple[Optional[int], Dict[int, Step]]:
     """Runs ``run(customers)`` for each step upwards and stops at the first that fails.
 
     Returns the largest number of customers that passed (None if even the first step
     failed) and every step's result.  Steps must rise: more customers never serve better,
-    so nothing above a failed step is tried."""
+    so nothing above a failed step is tried.  If every step passes, the search goes on
+    by the last step's increment up to ``up_to`` customers: the figure is then where the
+    deployment stopped keeping up, not merely the last step somebody listed."""
     if list(steps) != sorted(set(steps)):
         raise ValueError("steps must rise")
     served: Optional[int] = None
     results: Dict[int, Step] = {}
-    for customers in steps:
+    for customers in _steps_to_try(steps, up_to):
         results[customers] = run(customers)
         if not passed(results[customers]):
             break
         served = customers
     return served, results
+
+
+def _steps_to_try(steps: Sequence[int], up_to: Optional[int]) -> Iterator[int]:
+    yield from steps
+    increment = steps[-1] - steps[-2] if len(steps) > 1 else steps[-1]
+    customers = steps[-1] + increment
+    while up_to is not None and customers <= up_to:
+        yield customers
+        customers += increment
+
+
+def every_step_passed(served: Optional[int], results: Dict[int, Step]) -> bool:
+    """Whether the search ran out of steps before one failed: its figure is then a
+    lower bound."""
+    return served is not None and served == max(results)
 
 
 def curve_points(turns: int) -> Dict[str, Tuple[int, int]]:

@@ -2,7 +2,8 @@
 upward search for the most customers served, and the length curve's points."""
 import pytest
 
-from bot.ops.bench_stats import curve, curve_points, growth, percentile, search_steps
+from bot.ops.bench_stats import (curve, curve_points, every_step_passed, growth, percentile,
+                                 search_steps)
 
 
 def test_percentiles_are_turns_that_happened_by_nearest_rank():
@@ -44,6 +45,27 @@ def test_the_search_stops_at_the_first_step_that_fails():
 def test_the_search_serves_none_when_the_first_step_fails_and_all_when_none_does():
     assert search_steps([16, 32], lambda c: c, lambda r: False) == (None, {16: 16})
     assert search_steps([16, 32], lambda c: c, lambda r: True) == (32, {16: 16, 32: 32})
+
+
+def test_past_the_last_step_the_search_goes_on_by_its_increment_until_one_fails():
+    ran = []
+
+    def run(customers):
+        ran.append(customers)
+        return customers
+
+    served, results = search_steps([16, 32, 64], run, lambda c: c <= 160, up_to=512)
+    assert ran == [16, 32, 64, 96, 128, 160, 192]
+    assert served == 160
+    assert not every_step_passed(served, results)
+
+
+def test_a_search_that_reaches_its_limit_is_a_lower_bound():
+    served, results = search_steps([16, 32], lambda c: c, lambda c: True, up_to=80)
+    assert list(results) == [16, 32, 48, 64, 80]
+    assert served == 80
+    assert every_step_passed(served, results)
+    assert not every_step_passed(None, {16: 16})
 
 
 def test_steps_must_rise():
