@@ -31,6 +31,10 @@ from bot.runtime.circuit import Circuit
 from bot.settings import settings
 
 KEY_PREFIX = "lock:"
+# How long a message waits before looking at its conversation's lock again.  Rasa asks
+# without a wait time and its default is a whole second, which a customer's second quick
+# message would wait on top of the first one's turn; a look is two round trips to Redis.
+RETRY_WAIT_SECONDS = 0.02
 
 # The tickets still alive at ARGV[1] (the caller's clock, as TicketLock's has_expired
 # uses), each kept as the JSON string Rasa stores, so a rewrite changes no ticket.
@@ -96,6 +100,18 @@ return 0
 """
 
 
+class InProcessLockStore(InMemoryLockStore):
+    """Rasa's in-memory lock store (one Rasa process: `make run`), whose waiting
+    messages look again every RETRY_WAIT_SECONDS instead of every second."""
+
+    def __init__(self, endpoint_config: Optional[EndpointConfig] = None) -> None:
+        super().__init__()
+
+    def lock(self, conversation_id: Text, lock_lifetime: float = LOCK_LIFETIME,
+             wait_time_in_seconds: float = RETRY_WAIT_SECONDS):
+        return super().lock(conversation_id, lock_lifetime, wait_time_in_seconds)
+
+
 class FailoverRedisLockStore(LockStore):
     def __init__(
         self, endpoint_config: Optional[EndpointConfig] = None, url: Optional[str] = None
@@ -125,11 +141,12 @@ class FailoverRedisLockStore(LockStore):
         self,
         conversation_id: Text,
         lock_lifetime: float = LOCK_LIFETIME,
-        wait_time_in_seconds: float = 1,
+        wait_time_in_seconds: float = RETRY_WAIT_SECONDS,
     ) -> AsyncGenerator[TicketLock, None]:
         """Rasa's lock(), but the ticket's script also answers whether it is served
         already (the usual case: one message of a conversation at a time), so the lock
-        is not read again."""
+        is not read again; a message that has to wait looks again every
+        RETRY_WAIT_SECONDS, not every second."""
         ticket, lock = self._issue_and_read(conversation_id, lock_lifetime)
         try:
             if lock is None or lock.is_locked(ticket):

@@ -1,9 +1,12 @@
 """The failover lock store against the machine's Redis, and with Redis unreachable."""
 import asyncio
 import json
+import types
 import uuid
 
-from bot.runtime.lock_store import FailoverRedisLockStore
+import pytest
+
+from bot.runtime.lock_store import FailoverRedisLockStore, InProcessLockStore
 
 
 async def test_locks_are_shared_through_redis():
@@ -113,6 +116,35 @@ async def test_a_second_message_waits_for_the_first():
     assert store.get_lock(conversation) is None
 
 
+@pytest.mark.parametrize("make_store", [
+    lambda: FailoverRedisLockStore(url="redis://127.0.0.1:6379/14"),
+    lambda: InProcessLockStore(),  # `make run`'s one process
+], ids=["redis", "in-process"])
+async def test_a_waiting_message_looks_again_within_a_few_milliseconds(monkeypatch, make_store):
+    """Rasa asks for the lock without a wait time, and its default (1 s) would answer a
+    customer's second quick message a whole second after the first one's answer."""
+    import rasa.core.lock_store
+    waits = []
+
+    async def recorded_sleep(seconds):
+        waits.append(seconds)
+        await asyncio.sleep(seconds)
+
+    monkeypatch.setattr(rasa.core.lock_store, "asyncio", types.SimpleNamespace(sleep=recorded_sleep))
+    conversation, order = uuid.uuid4().hex, []
+
+    async def handle(name, delay):
+        await asyncio.sleep(delay)
+        async with store.lock(conversation):  # as Rasa's Agent calls it
+            order.append(name)
+            await asyncio.sleep(0.05)
+
+    store = make_store()
+    await asyncio.gather(handle("first", 0), handle("second", 0.01))
+    assert order == ["first", "second"]
+    assert waits and max(waits) <= 0.05
+
+
 def test_every_change_leaves_the_lock_as_rasas_own_store_would(monkeypatch):
     """Random issues, finishes, clean-ups and expiries, applied to this store and to
     Rasa's in-memory one on the same clock: the stored locks are equal after each step."""
@@ -166,3 +198,25 @@ def test_the_stored_lock_is_in_rasas_format():
     lock = TicketLock.from_dict(stored)
     assert lock.now_serving == first and lock.last_issued == first + 1
     store.delete_lock(conversation)
+
+
+def test_rasa_makes_the_lock_store_the_launcher_configures(tmp_path, monkeypatch):
+    """`make run` gets the in-process store, the production profile (Redis) the shared one."""
+    import yaml
+    from rasa.core.lock_store import LockStore
+    from rasa.utils.endpoints import read_endpoint_config
+
+    from bot.ops.launcher import endpoints_file
+    from bot.settings import settings
+
+    monkeypatch.setenv("ACTION_SERVER_TOKEN", "x")  # Rasa expands it on reading the file
+
+    def made(environment, folder):
+        folder.mkdir()
+        path = endpoints_file(settings(environment), folder)
+        assert yaml.safe_load(path.read_text())["lock_store"]
+        return LockStore.create(read_endpoint_config(str(path), "lock_store"))
+
+    assert type(made({}, tmp_path / "one")) is InProcessLockStore
+    redis_store = made({"REDIS_URL": "redis://127.0.0.1:6379/14"}, tmp_path / "many")
+    assert type(redis_store) is FailoverRedisLockStore
