@@ -27,7 +27,7 @@ from bot.catalogue.bank import support_contact
 from bot.handoff import lifecycle
 from bot.handoff.contact import find_email
 from bot.settings import settings
-from bot.storage.database import make_engine
+from bot.storage.database import shared_engine
 from bot.storage.events import EventRepository
 from bot.storage.unit_of_work import UnitOfWork
 
@@ -39,12 +39,10 @@ SLOT = "contact_email"
 def question_was_asked(sender_id: str) -> bool:
     """Whether the stored conversation (not the tracker in the call, which whoever calls
     the action server writes) shows the e-mail question waiting for its answer.  Asked
-    once per answer, on an engine of its own (no pool left behind)."""
-    engine = make_engine(settings().tracker_store_url)
-    try:
-        return EventRepository(engine).requested_slot(sender_id) == SLOT
-    finally:
-        engine.dispose()
+    once per answer, on the process's pool for the tracker store (the same as the
+    tickets' when both are one database)."""
+    engine = shared_engine(settings().tracker_store_url)
+    return EventRepository(engine).requested_slot(sender_id) == SLOT
 
 
 class ValidateEmailForm(FormValidationAction):

@@ -1,6 +1,7 @@
 """Engine and session factory for a SQLAlchemy URL (SQLAlchemy 1.4, 2.0-style API)."""
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
 
@@ -49,6 +50,15 @@ def make_engine(url: str) -> Engine:
         event.listen(engine, "connect", _enable_sqlite_wal)
         return engine
     return create_engine(url, future=True, pool_pre_ping=True)
+
+
+@functools.lru_cache(maxsize=None)
+def shared_engine(url: str) -> Engine:
+    """This process's engine (a connection pool) for ``url``, made on first use, never at
+    import time.  For processes that serve many short requests (the action server, the
+    Rasa server's channel): an engine per request would open a new connection, and ask
+    the server its version and settings, for every query."""
+    return make_engine(url)
 
 
 def make_session_factory(engine: Engine) -> sessionmaker:

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.storage.annotations import AuditRepository
 from bot.storage.canned_replies import CannedReplyRepository
-from bot.storage.database import make_engine, make_session_factory
+from bot.storage.database import make_session_factory, shared_engine
 from bot.storage.migrate import ensure_schema
 from bot.storage.tickets import AgentRepository, TicketRepository
 
@@ -33,7 +33,7 @@ def session_factory(database_url: str) -> sessionmaker:
     engine made on first use in the process, never at import time.  Only the engine (a
     connection pool) is shared; every unit of work opens and closes its own session."""
     ensure_schema(database_url)
-    return make_session_factory(make_engine(database_url))
+    return make_session_factory(shared_engine(database_url))
 
 
 class UnitOfWork:

@@ -175,6 +175,32 @@ async def test_an_address_is_not_saved_unless_the_stored_conversation_asked_for_
     assert tickets.contact_email(ticket.id) is None
 
 
+def test_asking_the_stored_conversation_reuses_the_process_connection(postgres_url, monkeypatch):
+    """The action server asks once per e-mail answer; a new engine each time opened a new
+    database connection and asked the server its version before the one query.  (SQLite
+    files, `make run`'s, are opened per use by SQLAlchemy 1.4 whatever the engine.)"""
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    from actions.handoff import question_was_asked
+    from bot.storage.events import create_events_table
+
+    create_events_table(postgres_url)
+    monkeypatch.setenv("TRACKER_STORE_URL", postgres_url)
+    store_the_question(EventRepository(make_engine(postgres_url)), "conv-mail-5")
+    opened = []
+
+    def count(*_):
+        opened.append(1)
+
+    event.listen(Engine, "connect", count)
+    try:
+        assert [question_was_asked("conv-mail-5") for _ in range(3)] == [True] * 3
+    finally:
+        event.remove(Engine, "connect", count)
+    assert len(opened) <= 1
+
+
 async def test_a_broken_address_is_asked_again(tickets):
     events, messages = await run_form(form_tracker("anna@firma", "conv-mail-2"))
     assert SlotSet("contact_email", None) in events
