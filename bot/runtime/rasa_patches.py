@@ -41,6 +41,12 @@ measured (README "Measured") and tested (tests/runtime/test_rasa_patches.py).
 8. A server process loads its model, then does the one-time work its first turns would
    otherwise pay for (bot/runtime/warm_up.py) before it listens: the first turns after
    a start took 3 to 5 times as long as later ones.
+9. ``PUT /model`` (the trainer's deploy, bot/trainer/deploy.py) loads a new agent and
+   swaps it in.  The first customers after a deploy paid its cold start, and the old
+   agent, which patch 8's warm-up had frozen out of the garbage collector, could never
+   be collected: a process grew by a model at every deploy.  The patch warms the new
+   agent up before the swap, lets the collector reach what was frozen, and freezes
+   again once the swap is done.
 
 Each patch replaces a function of Rasa 3.6.21 with one written against its code, so
 ``apply`` refuses any other version of Rasa (``UnsupportedRasa``) rather than patch code
@@ -51,6 +57,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import functools
+import gc
 import weakref
 from typing import Any, Dict, Text, Tuple
 
@@ -290,6 +297,28 @@ def patch_load_agent_on_start(rasa_run: Any) -> None:
     rasa_run.load_agent_on_start = load_agent_and_warm_up
 
 
+# After a swap, in-flight turns may still hold the old agent for a moment.
+REFREEZE_AFTER_SWAP_SECONDS = 30.0
+
+
+def patch_model_swap(rasa_server: Any) -> None:
+    """``PUT /model`` loads with ``rasa.server._load_agent``, then swaps: the new agent
+    is warmed up first, and the old one can be collected once nothing uses it."""
+    from bot.runtime.warm_up import freeze_what_is_loaded, warm_up_assistant
+
+    load_agent = rasa_server._load_agent
+
+    @functools.wraps(load_agent)
+    async def load_agent_and_warm_up(*args: Any, **kwargs: Any) -> Any:
+        agent = await load_agent(*args, **kwargs)
+        gc.unfreeze()  # the old agent, frozen at start, is garbage after the swap
+        await warm_up_assistant(agent, freeze=False)
+        asyncio.get_running_loop().call_later(REFREEZE_AFTER_SWAP_SECONDS, freeze_what_is_loaded)
+        return agent
+
+    rasa_server._load_agent = load_agent_and_warm_up
+
+
 SUPPORTED_RASA = "3.6.21"
 
 
@@ -338,3 +367,7 @@ def apply() -> None:
 
     if not hasattr(rasa.core.run.load_agent_on_start, "__wrapped__"):
         patch_load_agent_on_start(rasa.core.run)
+    import rasa.server
+
+    if not hasattr(rasa.server._load_agent, "__wrapped__"):
+        patch_model_swap(rasa.server)

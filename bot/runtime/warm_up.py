@@ -36,7 +36,8 @@ WARM_UP_MESSAGES = ("Account 1930 is not active", "Perioden är stängd")
 WARM_UP_SENDER = "warm up"
 
 
-async def warm_up_assistant(agent: Any) -> None:
+async def warm_up_assistant(agent: Any, freeze: bool = True) -> None:
+    """``freeze``: as at start; a model swapped in (patch 9) freezes after the swap."""
     started = time.perf_counter()
     for text in WARM_UP_MESSAGES:
         await agent.parse_message(text)
@@ -50,7 +51,8 @@ async def warm_up_assistant(agent: Any) -> None:
     lock_store_warm_up = getattr(getattr(agent, "lock_store", None), "warm_up", None)  # ours
     if lock_store_warm_up is not None:
         await asyncio.to_thread(lock_store_warm_up)
-    freeze_what_is_loaded()
+    if freeze:
+        freeze_what_is_loaded()
     logger.info("Warmed up in %.0f ms", (time.perf_counter() - started) * 1000)
 
 

@@ -190,3 +190,6 @@ def test_apply_loads_models_without_the_training_step_and_warms_up_before_listen
     wrapper = rasa.core.run.load_agent_on_start
     assert wrapper.__code__.co_name == "load_agent_and_warm_up"
     assert wrapper.__wrapped__.__module__ == "rasa.core.run"
+    import rasa.server
+
+    assert rasa.server._load_agent.__wrapped__.__module__ == "rasa.server"  # patch 9, once

@@ -155,3 +155,39 @@ async def test_rasa_run_warms_up_the_agent_it_loaded_before_it_listens(monkeypat
     # The first action reply's validators and event classes are built.
     assert rasa_patches.event_validators.cache_info().currsize == 1
     assert rasa_patches._event_classes["slot"].__name__ == "SlotSet"
+
+
+async def test_a_deployed_model_is_warmed_up_and_the_old_one_can_be_freed(monkeypatch, unfrozen):
+    """``PUT /model`` (the trainer's deploy) loads through ``rasa.server._load_agent``:
+    the new agent answers its first customer warm, and the old one, which the start's
+    warm-up froze out of the garbage collector, is collected after the swap."""
+    import asyncio
+    import weakref
+
+    import rasa.server
+
+    new_agent = LoadedAgent(None)
+
+    async def _load_agent(model_path=None, model_server=None, remote_storage=None,
+                          endpoints=None):
+        return new_agent
+
+    class OldAgent:
+        pass
+
+    old_agent = OldAgent()
+    old_agent.itself = old_agent  # a cycle, as a loaded model's objects have
+    old_agent_freed = weakref.ref(old_agent)
+    gc.collect()
+    gc.freeze()  # as patch 8's warm-up leaves a server after its start
+    del old_agent  # the swap: the server holds the new agent only
+
+    monkeypatch.setattr(rasa.server, "_load_agent", _load_agent)
+    monkeypatch.setattr(rasa_patches, "REFREEZE_AFTER_SWAP_SECONDS", 0)
+    rasa_patches.patch_model_swap(rasa.server)
+    loaded = await rasa.server._load_agent(model_path="models/new.tar.gz")
+    assert loaded is new_agent
+    assert new_agent.parsed == list(WARM_UP_MESSAGES)
+    await asyncio.sleep(0.05)  # the re-freeze, scheduled after the swap
+    assert old_agent_freed() is None
+    assert gc.get_freeze_count() > 0
