@@ -17,8 +17,9 @@ profile, ours as one embedded process, stock Rasa), each on a fresh PostgreSQL d
    step read back from the tracker store (stored, in order, answered).  A step passes
    with p95 <= 300 ms in the window and nothing failed or lost; the search stops at the
    first that fails (past the last step, it goes on by the last increment up to --up-to
-   customers; a deployment that passed them all shows "≥").  --at customers (64) are run too if the search stopped below, for
-   p50/p95/p99 and the CPU per turn of each process there;
+   customers; a deployment that passed them all shows "≥").  --at customers (64) are
+   run too if the search stopped below, for p50/p95/p99 and the CPU per turn of each
+   process there;
 4. resident memory of each process after the load.
 
 It prints each deployment's figures as it goes, then a markdown table for the README
