@@ -195,7 +195,6 @@ class _HandoffLookup:
 
     def __init__(self, config: Settings) -> None:
         self.config = config
-        self._tracker_engine = None
 
     def _status(self, conversation_id: str, with_messages: bool) -> Dict[str, Any]:
         from bot.handoff.inbox import live_status
@@ -208,13 +207,12 @@ class _HandoffLookup:
         return status
 
     def _agent_messages(self, conversation_id: str, since: float) -> List[Dict[str, Any]]:
-        from bot.storage.database import make_engine
+        from bot.storage.database import shared_engine
         from bot.storage.events import EventRepository
 
-        if self._tracker_engine is None:
-            self._tracker_engine = make_engine(self.config.tracker_store_url)
         messages = []
-        for event in EventRepository(self._tracker_engine).bot_events_since(conversation_id, since - 1):
+        tracker = shared_engine(self.config.tracker_store_url)
+        for event in EventRepository(tracker).bot_events_since(conversation_id, since - 1):
             metadata = event.get("metadata") or {}
             if isinstance(metadata, dict) and metadata.get("agent"):
                 messages.append(agent_payload({**event, **metadata}))
