@@ -13,9 +13,11 @@ forged tickets and overwrote another customer's contact e-mail (issue 14, item 2
 - The conversation id of the call must pass the channels' check
   (bot/runtime/inbound.py ``sender_problem``): 400 otherwise.
 - Bodies over 64 KB are refused before they are read (413), as on Rasa; Rasa compresses
-  its calls (COMPRESS_ACTION_SERVER_REQUEST, set by the launcher) so a long conversation's
-  tracker fits.  A request must arrive whole within REQUEST_READ_TIMEOUT_SECONDS
-  (bot/runtime/slow_clients.py).
+  its large calls (COMPRESS_ACTION_SERVER_REQUEST, set by the launcher, and patch 10 of
+  bot/runtime/rasa_patches.py) so a long conversation's tracker fits.  A request must
+  arrive whole within REQUEST_READ_TIMEOUT_SECONDS (bot/runtime/slow_clients.py).
+- The check reads the call's JSON once; rasa-sdk's webhook gets the same object through
+  Sanic's ``request.json`` instead of parsing the body again.
 """
 from __future__ import annotations
 
@@ -29,6 +31,7 @@ from typing import Any, Optional
 
 from sanic import Sanic, response
 from sanic.request import Request
+from sanic.response import HTTPResponse
 
 from bot.runtime import slow_clients
 from bot.runtime.inbound import sender_problem
@@ -78,6 +81,31 @@ def too_large(request: Request) -> bool:
         len(request.body or b"") > MAX_REQUEST_BYTES
 
 
+def refusal(request: Request, token: str) -> Optional[HTTPResponse]:
+    """The answer to a request that may not reach rasa-sdk (401, 413, 400), or None.  A
+    plain action call that passes is left parsed on the request (``parsed_json``), which
+    rasa-sdk's webhook reads as ``request.json``: the body is not parsed twice."""
+    if request.path in OPEN_PATHS:
+        return None
+    if not token_matches(request.headers.get(TOKEN_HEADER), token):
+        logger.warning("refused a call to %r without the action server's token", request.path)
+        return response.json({"error": "not authorised"}, status=401)
+    if too_large(request):
+        # Sanic refuses it while reading, then runs the middleware on what it read.
+        return response.json({"error": f"the body must be under {MAX_REQUEST_BYTES} bytes"},
+                             status=413)
+    if request.path == "/webhook" and request.method == "POST":
+        encoding = request.headers.get("Content-Encoding")
+        call = action_call(request.body, encoding)
+        problem = call_problem(call)
+        if problem:
+            logger.warning("refused an action call: %s", problem)
+            return response.json({"error": problem}, status=400)
+        if encoding is None:  # rasa-sdk inflates and parses a deflated call itself
+            request.parsed_json = call
+    return None
+
+
 def create_app(token: str, action_package: str = "actions") -> Sanic:
     """rasa-sdk's app for ``action_package``, with the token and conversation id checked
     before any action runs."""
@@ -89,23 +117,8 @@ def create_app(token: str, action_package: str = "actions") -> Sanic:
     app.config.REQUEST_MAX_SIZE = MAX_REQUEST_BYTES
 
     @app.on_request
-    async def authenticate(request: Request):
-        if request.path in OPEN_PATHS:
-            return None
-        if not token_matches(request.headers.get(TOKEN_HEADER), token):
-            logger.warning("refused a call to %r without the action server's token", request.path)
-            return response.json({"error": "not authorised"}, status=401)
-        if too_large(request):
-            # Sanic refuses it while reading, then runs this middleware on what it read.
-            return response.json({"error": f"the body must be under {MAX_REQUEST_BYTES} bytes"},
-                                 status=413)
-        if request.path == "/webhook" and request.method == "POST":
-            problem = call_problem(action_call(request.body,
-                                               request.headers.get("Content-Encoding")))
-            if problem:
-                logger.warning("refused an action call: %s", problem)
-                return response.json({"error": problem}, status=400)
-        return None
+    async def authenticate(request: Request) -> Optional[HTTPResponse]:
+        return refusal(request, token)
 
     return app
 

@@ -47,6 +47,20 @@ measured (README "Measured") and tested (tests/runtime/test_rasa_patches.py).
    be collected: a process grew by a model at every deploy.  The patch warms the new
    agent up before the swap, lets the collector reach what was frozen, and freezes
    again once the swap is done.
+10. With COMPRESS_ACTION_SERVER_REQUEST on (the launcher sets it, so that a long
+    conversation's call fits the action server's 64 KB cap), Rasa deflates every action
+    call in a worker thread, and the action server inflates it.  Since a turn reads only
+    its window (bot/runtime/tracker_window.py) a call is 10-45 KB of JSON, so the patch
+    sends it as it is, and compresses only a call of COMPRESS_FROM_BYTES or more.  The
+    JSON is written without the spaces after "," and ":" that json.dumps adds; the
+    values sent are Rasa's, and so are the headers, auth and timeout.
+11. Right after a customer's message the RulePolicy looks for a rule twice, once by the
+    message's text and once by its intent, and each time computes the dialogue state at
+    every action of the tracker (``past_states``, a replay of its events): a twelfth of a
+    Rasa process's CPU.  Both times the tracker is the same, so the patch keeps the states
+    on the tracker, for as long as it has the same events, and hands each caller its own
+    copy (Rasa's featurizer edits the states it gets).  Predictions are identical
+    (tests/runtime/test_rasa_patches.py, tests/system/model/test_tracker_window.py).
 
 Each patch replaces a function of Rasa 3.6.21 with one written against its code, so
 ``apply`` refuses any other version of Rasa (``UnsupportedRasa``) rather than patch code
@@ -58,8 +72,9 @@ import asyncio
 import copy
 import functools
 import gc
+import json
 import weakref
-from typing import Any, Dict, Text, Tuple
+from typing import Any, Dict, List, Optional, Text, Tuple
 
 import jsonschema
 from jsonschema.exceptions import best_match
@@ -122,6 +137,37 @@ def validate_action_result(self: Any, result: Dict[Text, Any]) -> bool:
     return True
 
 
+# A call this large (its JSON) is compressed: under the action server's and nginx's 64 KB
+# cap (bot/ops/action_server.py MAX_REQUEST_BYTES) with room to spare.
+COMPRESS_FROM_BYTES = 48 * 1024
+
+
+def call_body(payload: Any, compress: bool) -> Tuple[bytes, bool]:
+    """The body of a call with JSON ``payload``, and whether to compress it (patch 10)."""
+    body = json.dumps(payload, separators=(",", ":")).encode()
+    return body, compress and len(body) >= COMPRESS_FROM_BYTES
+
+
+class _CallSender:
+    """The endpoint's session as ``EndpointConfig.request`` uses it: a JSON body is
+    sent compact, and compressed only when large (patch 10).  Everything else is the
+    session's own."""
+
+    def __init__(self, session: Any) -> None:
+        self._session = session
+
+    def request(self, method: str, url: Any, *, json: Any = None, compress: Any = None,
+                headers: Any = None, **kwargs: Any) -> Any:
+        if json is not None:
+            kwargs["data"], compress = call_body(json, bool(compress))
+            headers = {"Content-Type": "application/json", **(headers or {})}
+        return self._session.request(method, url, compress=compress or None,
+                                     headers=headers, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._session, name)
+
+
 class _KeptSession:
     """``async with`` gives the endpoint's long-lived session and leaves it open."""
 
@@ -129,7 +175,7 @@ class _KeptSession:
         self._session = session
 
     async def __aenter__(self) -> Any:
-        return self._session
+        return _CallSender(self._session)
 
     async def __aexit__(self, *_exc: Any) -> None:
         return None
@@ -273,6 +319,42 @@ def predict_with_traced_graph(self: Any, batch_in: Any) -> Any:
 rasas_rasa_predict: Any = None
 
 
+STATES_ATTRIBUTE = "_export_bot_states"
+
+
+def _states_key(tracker: Any, domain: Any, *flags: Any) -> Tuple[Any, ...]:
+    """What the states of ``tracker`` depend on: its events (appended to, never edited:
+    their number and the last one), the domain and the featurizer's arguments."""
+    events = tracker.events
+    return (len(events), id(events[-1]) if events else None, id(domain), *flags)
+
+
+def _copied(states: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    """States are dicts of dicts of immutable values: a copy two levels deep is whole."""
+    return [{part: dict(values) for part, values in state.items()} for state in states]
+
+
+def create_states_once(tracker: Any, domain: Any, omit_unset_slots: bool = False,
+                       ignore_rule_only_turns: bool = False,
+                       rule_only_data: Optional[Dict[str, Any]] = None) -> List[Dict[str, Any]]:
+    """Drop-in for TrackerFeaturizer._create_states: Rasa's states, computed once per
+    tracker and events (patch 11); each call gets a copy to edit."""
+    key = _states_key(tracker, domain, omit_unset_slots, ignore_rule_only_turns)
+    kept = tracker.__dict__.get(STATES_ATTRIBUTE)
+    # The RulePolicy makes a new rule_only_data for every call: compared by value.
+    if kept is None or kept[0] != key or kept[1] != rule_only_data:
+        kept = (key, copy.deepcopy(rule_only_data),
+                rasas_create_states(tracker, domain, omit_unset_slots=omit_unset_slots,
+                                    ignore_rule_only_turns=ignore_rule_only_turns,
+                                    rule_only_data=rule_only_data))
+        tracker.__dict__[STATES_ATTRIBUTE] = kept
+    return _copied(kept[2])
+
+
+# Rasa's TrackerFeaturizer._create_states, kept by apply().
+rasas_create_states: Any = None
+
+
 def build_caches() -> None:
     """What patches 1 and 5 build on first use, built with the warm-up (patch 8): the
     reply validators (jsonschema reads its meta-schemas from disk) and the event classes
@@ -363,6 +445,12 @@ def apply() -> None:
         rasas_rasa_predict = RasaModel._rasa_predict
     RasaModel.load = classmethod(load_tensorflow_model)
     RasaModel._rasa_predict = predict_with_traced_graph
+    from rasa.core.featurizers.tracker_featurizers import TrackerFeaturizer
+
+    global rasas_create_states
+    if rasas_create_states is None:
+        rasas_create_states = TrackerFeaturizer._create_states  # a staticmethod
+    TrackerFeaturizer._create_states = staticmethod(create_states_once)
     import rasa.core.run
 
     if not hasattr(rasa.core.run.load_agent_on_start, "__wrapped__"):

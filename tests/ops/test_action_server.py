@@ -4,12 +4,15 @@ import json
 import zlib
 
 import yaml
+from sanic.compat import Header
+from sanic.request import Request
 
 from bot.ops.action_server import (
     MAX_UNPACKED_BYTES,
     TOKEN_HEADER,
     action_call,
     call_problem,
+    refusal,
     token_matches,
 )
 from bot.ops.launcher import endpoints_file
@@ -47,3 +50,29 @@ def test_rasa_sends_the_token_from_its_environment_never_from_a_file(tmp_path):
     written = yaml.safe_load(endpoints_file(settings({}), tmp_path).read_text())
     assert written["action_endpoint"]["headers"] == {TOKEN_HEADER: "${ACTION_SERVER_TOKEN}"}
     assert "${ACTION_SERVER_TOKEN}" in (PROJECT_ROOT / "endpoints.yml").read_text()
+
+
+def _request(body: bytes, headers: dict) -> Request:
+    """A request as Sanic hands it to the middleware (no app or transport needed)."""
+    request = Request(b"/webhook", Header(headers), "1.1", "POST", None, None)
+    request.body = body
+    return request
+
+
+def test_a_plain_call_that_passes_is_parsed_once_for_rasa_sdk():
+    call = {"next_action": "action_escalate", "tracker": {"sender_id": SENDER, "events": []}}
+    request = _request(json.dumps(call).encode(), {TOKEN_HEADER: "t"})
+    assert refusal(request, "t") is None
+    assert request.parsed_json == call
+    request.body = b"changed after the check"
+    assert request.json == call  # rasa-sdk's webhook reads request.json: not parsed again
+
+
+def test_a_deflated_call_is_left_to_rasa_sdk_and_refusals_carry_no_parsed_call():
+    call = {"tracker": {"sender_id": SENDER}}
+    deflated = _request(zlib.compress(json.dumps(call).encode()),
+                        {TOKEN_HEADER: "t", "Content-Encoding": "deflate"})
+    assert refusal(deflated, "t") is None and deflated.parsed_json is None
+    forged = _request(json.dumps({"tracker": {"sender_id": "<b>x</b>"}}).encode(), {TOKEN_HEADER: "t"})
+    assert refusal(forged, "t").status == 400 and forged.parsed_json is None
+    assert refusal(_request(json.dumps(call).encode(), {TOKEN_HEADER: "wrong"}), "t").status == 401

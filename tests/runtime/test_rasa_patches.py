@@ -1,4 +1,6 @@
 """The speed patch validates action server replies exactly as Rasa does."""
+import json
+
 import pytest
 from jsonschema import ValidationError
 from rasa.core.actions.action import RemoteAction
@@ -45,6 +47,18 @@ def test_invalid_replies_fail_both_with_the_same_message(reply):
 
 # -- the action endpoint keeps its HTTP connections
 
+async def _serve(port, method, path, handler, **app_options):
+    """An aiohttp server of one route on ``port``; returns its runner (to clean up)."""
+    from aiohttp import web
+
+    app = web.Application(**app_options)
+    app.router.add_route(method, path, handler)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    return runner
+
+
 async def _counting_server(port):
     from aiohttp import web
 
@@ -54,12 +68,7 @@ async def _counting_server(port):
         connections.add(request.transport.get_extra_info("peername"))
         return web.json_response({"events": [], "responses": []})
 
-    app = web.Application()
-    app.router.add_post("/webhook", webhook)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    return runner, connections
+    return await _serve(port, "POST", "/webhook", webhook), connections
 
 
 async def test_action_calls_reuse_one_connection_and_survive_a_server_restart(unused_tcp_port):
@@ -78,6 +87,66 @@ async def test_action_calls_reuse_one_connection_and_survive_a_server_restart(un
     runner, connections = await _counting_server(unused_tcp_port)
     try:
         assert await endpoint.request(json={"next_action": "x"}) == {"events": [], "responses": []}
+    finally:
+        await runner.cleanup()
+
+
+async def _recording_server(port):
+    """An action server that keeps what each call sent: its Content-Encoding and its
+    JSON (aiohttp inflates a deflated body, as the action server does)."""
+    from aiohttp import web
+
+    calls = []
+
+    async def webhook(request):
+        calls.append((request.headers.get("Content-Encoding"), await request.json()))
+        return web.json_response({"events": [], "responses": []})
+
+    return await _serve(port, "POST", "/webhook", webhook, client_max_size=1024 * 1024), calls
+
+
+async def test_an_action_call_is_compressed_only_when_it_is_large(unused_tcp_port):
+    from rasa.utils.endpoints import EndpointConfig
+
+    from bot.runtime.rasa_patches import COMPRESS_FROM_BYTES, apply
+
+    apply()
+    endpoint = EndpointConfig(f"http://127.0.0.1:{unused_tcp_port}/webhook")
+    small = {"next_action": "action_escalate", "tracker": {"sender_id": "x", "events": [
+        {"event": "user", "text": "Kontot är inte aktivt ✓", "confidence": 0.1 + 0.2}]}}
+    large = {"next_action": "action_escalate",
+             "tracker": {"events": [{"event": "user", "text": "x" * 1000}] * 60}}
+    runner, calls = await _recording_server(unused_tcp_port)
+    try:
+        for call in (small, large):
+            assert await endpoint.request(json=call, compress=True) == {"events": [], "responses": []}
+        assert await endpoint.request(json=small) == {"events": [], "responses": []}
+    finally:
+        await runner.cleanup()
+    # Rasa deflates every call when asked to (the launcher asks); the JSON that arrives is Rasa's.
+    assert calls == [(None, small), ("deflate", large), (None, small)]
+    assert len(json.dumps(small)) < COMPRESS_FROM_BYTES <= len(json.dumps(large, separators=(",", ":")))
+
+
+async def test_other_requests_through_the_kept_session_are_the_sessions_own(unused_tcp_port):
+    from aiohttp import web
+    from rasa.utils.endpoints import EndpointConfig
+
+    from bot.runtime.rasa_patches import apply
+
+    apply()
+
+    async def model(request):
+        return web.Response(text=request.headers.get("If-None-Match", ""))
+
+    runner = await _serve(unused_tcp_port, "GET", "/model", model)
+    endpoint = EndpointConfig(f"http://127.0.0.1:{unused_tcp_port}/model")
+    try:  # as rasa.core.agent asks a model server
+        async with endpoint.session() as session:
+            async with session.request("GET", endpoint.url, headers={"If-None-Match": "abc"}) as resp:
+                assert await resp.text() == "abc"
+            async with session.get(endpoint.url) as resp:
+                assert resp.status == 200
     finally:
         await runner.cleanup()
 
