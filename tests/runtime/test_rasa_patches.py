@@ -262,3 +262,47 @@ def test_apply_loads_models_without_the_training_step_and_warms_up_before_listen
     import rasa.server
 
     assert rasa.server._load_agent.__wrapped__.__module__ == "rasa.server"  # patch 9, once
+
+
+# -- patch 12: two featurizers' sparse features joined without scipy's block code
+
+def _random_coo(rows, columns, density, dtype, seed):
+    import scipy.sparse
+
+    return scipy.sparse.random(rows, columns, density=density, format="coo", dtype=dtype,
+                               random_state=seed)
+
+
+@pytest.mark.parametrize("left_dtype, right_dtype", [
+    ("float64", "float64"), ("float32", "float64"), ("int64", "float32"), ("float32", "float32")])
+@pytest.mark.parametrize("rows, density", [(1, 0.01), (7, 0.003), (3, 0.0)])
+def test_sparse_features_side_by_side_are_scipys_hstack(left_dtype, right_dtype, rows, density):
+    from scipy.sparse import hstack
+
+    from bot.runtime.rasa_patches import side_by_side
+
+    left = _random_coo(rows, 1800, density, left_dtype, 1)
+    right = _random_coo(rows, 9000, density * 2, right_dtype, 2)
+    ours, scipys = side_by_side(left, right), hstack([left, right])
+    assert type(ours) is type(scipys) and ours.shape == scipys.shape
+    for attribute in ("data", "row", "col"):
+        mine, theirs = getattr(ours, attribute), getattr(scipys, attribute)
+        assert mine.dtype == theirs.dtype and (mine == theirs).all(), attribute
+
+
+def test_other_sparse_features_still_go_to_scipy_and_rasas_check_stays():
+    from rasa.shared.nlu.training_data.features import Features
+    from scipy.sparse import hstack
+
+    from bot.runtime.rasa_patches import apply, side_by_side
+
+    apply()
+    csr = _random_coo(4, 50, 0.2, "float64", 3).tocsr()
+    assert (side_by_side(csr, csr) != hstack([csr, csr])).nnz == 0
+    sequence = Features(_random_coo(4, 50, 0.2, "float64", 4), "sequence", "text", "a")
+    with pytest.raises(ValueError, match="sequence dimensions do not match: 4 != 5"):
+        sequence.combine_with_features(Features(_random_coo(5, 50, 0.2, "float64", 5),
+                                                "sequence", "text", "b"))
+    sequence.combine_with_features(Features(_random_coo(4, 30, 0.2, "float64", 6),
+                                            "sequence", "text", "b"))
+    assert sequence.features.shape == (4, 80)
