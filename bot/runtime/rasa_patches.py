@@ -149,10 +149,9 @@ def validate_action_result(self: Any, result: Dict[Text, Any]) -> bool:
 COMPRESS_FROM_BYTES = 48 * 1024
 
 
-def call_body(payload: Any, compress: bool) -> Tuple[bytes, bool]:
-    """The body of a call with JSON ``payload``, and whether to compress it (patch 10)."""
-    body = json.dumps(payload, separators=(",", ":")).encode()
-    return body, compress and len(body) >= COMPRESS_FROM_BYTES
+def call_body(payload: Any) -> bytes:
+    """The body of a call with JSON ``payload``: Rasa's values, without json.dumps's spaces."""
+    return json.dumps(payload, separators=(",", ":")).encode()
 
 
 class _CallSender:
@@ -166,8 +165,10 @@ class _CallSender:
     def request(self, method: str, url: Any, *, json: Any = None, compress: Any = None,
                 headers: Any = None, **kwargs: Any) -> Any:
         if json is not None:
-            kwargs["data"], compress = call_body(json, bool(compress))
+            kwargs["data"] = body = call_body(json)
             headers = {"Content-Type": "application/json", **(headers or {})}
+            if len(body) < COMPRESS_FROM_BYTES:
+                compress = None  # Rasa's "compress it" stands only for a large call
         return self._session.request(method, url, compress=compress or None,
                                      headers=headers, **kwargs)
 

@@ -121,10 +121,11 @@ async def test_an_action_call_is_compressed_only_when_it_is_large(unused_tcp_por
         for call in (small, large):
             assert await endpoint.request(json=call, compress=True) == {"events": [], "responses": []}
         assert await endpoint.request(json=small) == {"events": [], "responses": []}
+        assert await endpoint.request(json=large, compress="gzip") == {"events": [], "responses": []}
     finally:
         await runner.cleanup()
     # Rasa deflates every call when asked to (the launcher asks); the JSON that arrives is Rasa's.
-    assert calls == [(None, small), ("deflate", large), (None, small)]
+    assert calls == [(None, small), ("deflate", large), (None, small), ("gzip", large)]
     assert len(json.dumps(small)) < COMPRESS_FROM_BYTES <= len(json.dumps(large, separators=(",", ":")))
 
 
