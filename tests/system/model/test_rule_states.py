@@ -5,20 +5,15 @@ The recorded conversations (tests/runtime/recorded/) are replayed event by event
 every action the prediction is asked for twice in a row, as a turn may (the two passes of
 one prediction share the states; a second prediction must not see the first one's edits).
 """
-import gzip
-import json
-from pathlib import Path
-
 import pytest
 from rasa.core.agent import Agent
 from rasa.core.featurizers.tracker_featurizers import TrackerFeaturizer
-from rasa.shared.core.events import ActionExecuted, deserialise_events
+from rasa.shared.core.events import ActionExecuted
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.runtime import rasa_patches
 from bot.trainer.evaluation import DEFAULT_MODEL
-
-RECORDED = Path(__file__).parents[2] / "runtime" / "recorded"
+from tests.support.recorded import prediction, recorded_events
 
 
 @pytest.fixture(scope="module")
@@ -26,13 +21,6 @@ def agent():
     assert DEFAULT_MODEL.exists(), "no trained model: run `make train` (make test does)"
     rasa_patches.apply()  # keeps Rasa's functions, whichever test applied it first
     return Agent.load(str(DEFAULT_MODEL))
-
-
-def prediction(agent, tracker):
-    predicted = agent.processor._predict_next_with_tracker(tracker)
-    return (agent.domain.action_names_or_texts[predicted.max_confidence_index],
-            predicted.max_confidence, predicted.policy_name,
-            [{k: v for k, v in e.as_dict().items() if k != "timestamp"} for e in predicted.events])
 
 
 def predictions(agent, events):
@@ -48,8 +36,7 @@ def predictions(agent, events):
 
 @pytest.mark.parametrize("name, events_used", [("swedish-90", None), ("mixed-200", 600)])
 def test_states_computed_once_predict_what_rasas_do(agent, name, events_used, monkeypatch):
-    with gzip.open(RECORDED / f"{name}.json.gz", "rt", encoding="utf-8") as file:
-        events = deserialise_events(json.load(file))[:events_used]
+    events = recorded_events(name)[:events_used]
     assert TrackerFeaturizer._create_states is rasa_patches.create_states_once, "patch 11 not applied"
     patched = predictions(agent, events)
     monkeypatch.setattr(TrackerFeaturizer, "_create_states",

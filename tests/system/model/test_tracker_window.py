@@ -8,13 +8,9 @@ tracker store as a server runs it (windows and checkpoints, SQLite), and as one 
 that holds everything, as stock Rasa replays it.  Before every action the policy's
 prediction must be the same, and so must everything an action reads of the tracker.
 """
-import gzip
-import json
-from pathlib import Path
-
 import pytest
 from rasa.core.agent import Agent
-from rasa.shared.core.events import ActionExecuted, UserUttered, deserialise_events
+from rasa.shared.core.events import ActionExecuted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker, EventVerbosity
 from rasa_sdk import Tracker
 
@@ -23,8 +19,7 @@ from actions.escalation import client_key_of, unprompted_payload
 from bot.runtime.tracker_store import ConfiguredSQLTrackerStore
 from bot.runtime.tracker_window import window_of
 from bot.trainer.evaluation import DEFAULT_MODEL
-
-RECORDED = Path(__file__).parents[2] / "runtime" / "recorded"
+from tests.support.recorded import prediction, recorded_events
 
 
 @pytest.fixture(scope="module")
@@ -54,19 +49,11 @@ def what_an_action_reads(tracker: DialogueStateTracker):
     }
 
 
-def prediction(agent, tracker):
-    predicted = agent.processor._predict_next_with_tracker(tracker)
-    return (agent.domain.action_names_or_texts[predicted.max_confidence_index],
-            round(predicted.max_confidence, 6), predicted.policy_name,
-            [{k: v for k, v in e.as_dict().items() if k != "timestamp"} for e in predicted.events])
-
-
 @pytest.mark.parametrize("name", ["mixed-200", "swedish-90"])
 async def test_a_window_predicts_and_tells_the_actions_what_the_whole_conversation_would(
         agent, name, tmp_path, monkeypatch):
     monkeypatch.setenv("TRACKER_WINDOW_MESSAGES", "6")
-    with gzip.open(RECORDED / f"{name}.json.gz", "rt", encoding="utf-8") as file:
-        events = deserialise_events(json.load(file))
+    events = recorded_events(name)
     store = ConfiguredSQLTrackerStore(domain=agent.domain, url=f"sqlite:///{tmp_path}/t.db",
                                       database_url=f"sqlite:///{tmp_path}/db.db")
     sender = f"replayed-{name}"
@@ -81,7 +68,7 @@ async def test_a_window_predicts_and_tells_the_actions_what_the_whole_conversati
             longest_window = max(longest_window, len(windowed.events))
         for event in turn:
             if isinstance(event, ActionExecuted) and number:
-                assert prediction(agent, windowed) == prediction(agent, whole), (number, event)
+                assert prediction(agent, windowed, 6) == prediction(agent, whole, 6), (number, event)
                 assert what_an_action_reads(windowed) == what_an_action_reads(whole), (number, event)
                 compared += 1
             windowed.update(event)
