@@ -18,6 +18,7 @@ from bot.nlu.vocabulary import (
     build_vocabulary,
     has_nothing_to_read,
     looks_like_keyboard_mash,
+    vocabulary_alphabet,
     vocabulary_trigrams,
 )
 from bot.catalogue.intents import FALLBACK_INTENT
@@ -37,8 +38,13 @@ class UnknownWordsFallback(GraphComponent, IntentClassifier):
     ) -> None:
         self._model_storage = model_storage
         self._resource = resource
-        self.vocabulary = vocabulary or set()
-        self.known_trigrams = vocabulary_trigrams(self.vocabulary)
+        self._use(vocabulary or set())
+
+    def _use(self, vocabulary: Set[str]) -> None:
+        """The vocabulary, and what every message's check derives from it, built once."""
+        self.vocabulary = vocabulary
+        self.known_trigrams = vocabulary_trigrams(vocabulary)
+        self.alphabet = vocabulary_alphabet(vocabulary)
 
     @classmethod
     def create(
@@ -51,10 +57,9 @@ class UnknownWordsFallback(GraphComponent, IntentClassifier):
         return cls(model_storage, resource)
 
     def train(self, training_data: TrainingData) -> Resource:
-        self.vocabulary = build_vocabulary(
+        self._use(build_vocabulary(
             example.get(TEXT) or "" for example in training_data.intent_examples
-        )
-        self.known_trigrams = vocabulary_trigrams(self.vocabulary)
+        ))
         with self._model_storage.write_to(self._resource) as directory:
             (directory / VOCABULARY_FILE).write_text(
                 json.dumps(sorted(self.vocabulary), ensure_ascii=False), encoding="utf-8"
@@ -83,7 +88,7 @@ class UnknownWordsFallback(GraphComponent, IntentClassifier):
         for message in messages:
             text = message.get(TEXT) or ""
             if has_nothing_to_read(text) or looks_like_keyboard_mash(
-                    text, self.vocabulary, self.known_trigrams):
+                    text, self.vocabulary, self.known_trigrams, self.alphabet):
                 fallback = {"name": FALLBACK_INTENT, "confidence": 0.0}
                 ranking = message.get(INTENT_RANKING_KEY) or []
                 message.set(INTENT, fallback, add_to_output=True)

@@ -52,7 +52,7 @@ def is_known(word: str, vocabulary: Set[str], alphabet: Optional[Set[str]] = Non
     if len(word) < 3:
         return False
     if alphabet is None:
-        alphabet = set("".join(vocabulary))
+        alphabet = vocabulary_alphabet(vocabulary)
     return any(len(variant) >= 2 and variant in vocabulary
                for variant in _one_edit_variants(word, alphabet))
 
@@ -60,6 +60,11 @@ def is_known(word: str, vocabulary: Set[str], alphabet: Optional[Set[str]] = Non
 def trigrams(word: str) -> Set[str]:
     padded = f" {word} "
     return {padded[i : i + 3] for i in range(len(padded) - 2)}
+
+
+def vocabulary_alphabet(vocabulary: Iterable[str]) -> Set[str]:
+    """The letters known words are made of: all a typo of a known word can differ by."""
+    return set("".join(vocabulary))
 
 
 def vocabulary_trigrams(vocabulary: Iterable[str]) -> Set[str]:
@@ -72,7 +77,9 @@ def has_no_known_word(text: str, vocabulary: Set[str], alphabet: Optional[Set[st
     found = words(text)
     if not found:
         return False
-    alphabet = alphabet if alphabet is not None else set("".join(vocabulary))
+    if any(word in vocabulary for word in found):
+        return False  # most messages: no typo search, so no alphabet to build
+    alphabet = alphabet if alphabet is not None else vocabulary_alphabet(vocabulary)
     return not any(is_known(word, vocabulary, alphabet) for word in found)
 
 
@@ -88,9 +95,12 @@ def known_trigram_share(text: str, known_trigrams: Set[str]) -> float:
 
 
 def looks_like_keyboard_mash(
-    text: str, vocabulary: Set[str], known_trigrams: Set[str]
+    text: str, vocabulary: Set[str], known_trigrams: Set[str],
+    alphabet: Optional[Set[str]] = None,
 ) -> bool:
+    """``alphabet``: vocabulary_alphabet(vocabulary), for a caller that asks of every
+    message (the Rasa component keeps it; building it is a pass over every known word)."""
     return (
-        has_no_known_word(text, vocabulary)
+        has_no_known_word(text, vocabulary, alphabet)
         and known_trigram_share(text, known_trigrams) < MASH_TRIGRAM_SHARE
     )
