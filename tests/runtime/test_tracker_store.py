@@ -135,6 +135,35 @@ async def test_a_failing_summary_costs_no_events(domain, databases, database_url
     assert len(stored_events(databases, conversation.sender_id)) == len(conversation.events)
 
 
+async def greeting_saved(domain, url, sender_id):
+    """A new conversation's greeting, saved by a store with events and summaries at ``url``."""
+    store = ConfiguredSQLTrackerStore(domain=domain, url=url, database_url=url)
+    conversation = Conversation(sender_id)
+    conversation.greet()
+    await store.save(DialogueStateTracker.from_dict(conversation.sender_id, conversation.events,
+                                                    domain.slots))
+    return conversation
+
+
+async def test_a_summary_statement_failing_in_postgresql_costs_no_events(domain, postgres_url, monkeypatch):
+    """Same database: a statement of the summary that PostgreSQL refuses aborts the whole
+    transaction; the events must still be written."""
+    import bot.runtime.tracker_store
+    from sqlalchemy import text
+
+    def refused(session, *_args):
+        session.execute(text("UPDATE conversation_summaries SET no_such_column = 1"))
+
+    create_events_table(postgres_url)
+    monkeypatch.setattr(bot.runtime.tracker_store, "merge_into_summary", refused)
+    conversation = await greeting_saved(domain, postgres_url, "conv-store-000000006")
+    databases = Databases.open(postgres_url, postgres_url)
+    try:
+        assert len(stored_events(databases, conversation.sender_id)) == len(conversation.events)
+    finally:
+        databases.dispose()
+
+
 async def test_a_connection_lost_during_the_summary_retries_the_whole_write(domain, postgres_url, monkeypatch):
     """Same database: events and summary are one transaction.  A connection lost while
     the summary is written must not be swallowed (the commit would then fail, and Rasa
@@ -153,11 +182,7 @@ async def test_a_connection_lost_during_the_summary_retries_the_whole_write(doma
         real(session, sender_id, events, paused)
 
     monkeypatch.setattr(bot.runtime.tracker_store, "merge_into_summary", lost_once)
-    store = ConfiguredSQLTrackerStore(domain=domain, url=postgres_url, database_url=postgres_url)
-    conversation = Conversation("conv-store-000000005")
-    conversation.greet()
-    await store.save(DialogueStateTracker.from_dict(conversation.sender_id, conversation.events,
-                                                    domain.slots))
+    conversation = await greeting_saved(domain, postgres_url, "conv-store-000000005")
     try:
         assert len(stored_events(databases, conversation.sender_id)) == len(conversation.events)
         with databases.sessions() as session:
