@@ -68,6 +68,24 @@ measured (README "Measured") and tested (tests/runtime/test_rasa_patches.py).
     (35 us), with scipy's dtypes; anything else still goes to scipy.  The matrices are
     identical (tests/runtime/test_rasa_patches.py), and so are the parses
     (tests/system/model/test_model_load.py).
+13. Before every action Rasa copies the tracker (``DialogueStateTracker.copy``, in
+    ``MessageProcessor._run_action``; the FormAction's validation too) by replaying every
+    event of the conversation's window onto a new tracker: 3 % of a Rasa process's CPU
+    under load (py-spy).  A tracker's state is by construction what its events replay
+    to, so the patch copies the state itself: the same events, copies of the slots, of
+    the latest action and of the active loop, and the objects the replay would share with
+    the events (the latest messages).  A tracker whose history limit has dropped events
+    is still replayed (its state need not be what the events left give).  Copies are
+    identical to Rasa's, checked at every event of the recorded conversations
+    (tests/runtime/test_tracker_copy.py).
+14. Every parse counts the message's words and character n-grams with scikit-learn's
+    ``CountVectorizer.transform``, four times (two featurizers, each for the tokens and
+    for the sentence), and each time sklearn builds a CSR matrix, checks it, sorts it,
+    and Rasa turns it into COO: 5 % of a Rasa process's CPU under load, most of it
+    around the counting.  The patch counts with the vectorizer's own analyzer and
+    vocabulary and builds the COO matrix directly, with the same entries in the same
+    order and the same dtypes (tests/runtime/test_count_features.py); parses are
+    identical (tests/system/model/test_model_load.py).
 
 Each patch replaces a function of Rasa 3.6.21 with one written against its code, so
 ``apply`` refuses any other version of Rasa (``UnsupportedRasa``) rather than patch code
@@ -314,7 +332,8 @@ def predict_with_traced_graph(self: Any, batch_in: Any) -> Any:
     function, specs = traced
     if len(batch_in) != len(specs):  # not this signature: Rasa's way says why
         return rasas_rasa_predict(self, batch_in)
-    self._training = False
+    if getattr(self, "_training", None) is not False:  # a keras attribute set is slow:
+        self._training = False  # tracked layers are looked for in the value, every time
     inputs = [tf.convert_to_tensor(value, dtype=spec.dtype) for value, spec in zip(batch_in, specs)]
     outputs = tf_utils.sync_to_numpy_or_python_type(
         function._call_flat(inputs, function.captured_inputs))
@@ -395,6 +414,95 @@ def combine_sparse_features(self: Any, additional_features: Any) -> None:
 
 # Rasa's Features._combine_sparse_features, kept by apply().
 rasas_combine_sparse_features: Any = None
+
+
+def copy_tracker(self: Any) -> Any:
+    """Drop-in for DialogueStateTracker.copy (patch 13): the tracker Rasa's replay of
+    the events would make (a plain tracker with the same sender, history size and rule
+    flag, and no model or assistant id), with the state taken over instead of replayed."""
+    import dataclasses
+
+    from rasa.shared.constants import DEFAULT_SENDER_ID
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    limit = self._max_event_history
+    if limit is not None and len(self.events) >= limit:
+        # Events may have dropped out: the replay of those left need not give the state.
+        return rasas_copy_tracker(self)
+    copied = DialogueStateTracker(self.sender_id or DEFAULT_SENDER_ID, None,
+                                  self._max_event_history, is_rule_tracker=self.is_rule_tracker)
+    copied.slots = {name: copy.copy(slot) for name, slot in self.slots.items()}
+    copied.events.extend(self.events)
+    copied._paused = self._paused
+    copied.followup_action = self.followup_action
+    copied.latest_action = dict(self.latest_action) if self.latest_action is not None else None
+    copied.latest_message = self.latest_message
+    copied.latest_bot_utterance = self.latest_bot_utterance
+    copied.active_loop = dataclasses.replace(self.active_loop) if self.active_loop else None
+    return copied
+
+
+# Rasa's DialogueStateTracker.copy, kept by apply().
+rasas_copy_tracker: Any = None
+
+
+def counted(vectorizer: Any, documents: List[str], analyze: Any = None) -> Any:
+    """``vectorizer.transform(documents)``, its indices sorted, as COO (patch 14): per
+    document, the counts of the analyzer's features found in the vocabulary, by column."""
+    import numpy as np
+    from scipy.sparse import coo_matrix
+
+    if not getattr(vectorizer, "vocabulary_", None):
+        # Loaded (the vocabulary is a parameter, checked and set by the first transform),
+        # not fitted or empty (sklearn says so): sklearn's way, as Rasa does it.
+        matrix = vectorizer.transform(documents)
+        matrix.sort_indices()
+        return matrix.tocoo()
+    analyze = analyze or vectorizer.build_analyzer()
+    vocabulary = vectorizer.vocabulary_
+    rows: List[int] = []
+    columns: List[int] = []
+    counts: List[int] = []
+    for row, document in enumerate(documents):
+        found: Dict[int, int] = {}
+        for feature in analyze(document):
+            column = vocabulary.get(feature)
+            if column is not None:
+                found[column] = found.get(column, 0) + 1
+        for column in sorted(found):
+            rows.append(row)
+            columns.append(column)
+            counts.append(1 if vectorizer.binary else found[column])
+    # The counts in the vectorizer's dtype, as sklearn's CSR holds them and tocoo keeps
+    # them; the indices in the dtype coo_matrix picks for the shape, as tocoo's do.
+    return coo_matrix((np.asarray(counts, dtype=vectorizer.dtype), (rows, columns)),
+                      shape=(len(documents), len(vocabulary)), dtype=vectorizer.dtype)
+
+
+def create_count_features(self: Any, attribute: Text, all_tokens: List[List[Text]]) -> Any:
+    """Drop-in for CountVectorsFeaturizer._create_features: Rasa's loop, with each
+    ``transform``, ``sort_indices`` and ``tocoo`` done by ``counted``."""
+    from rasa.nlu.constants import DENSE_FEATURIZABLE_ATTRIBUTES
+
+    vectorizer = self.vectorizers.get(attribute)
+    if not vectorizer:
+        return [None], [None]
+    analyze = vectorizer.build_analyzer()
+    sequence_features: List[Any] = []
+    sentence_features: List[Any] = []
+    for tokens in all_tokens:
+        if not tokens:  # nothing to featurize
+            sequence_features.append(None)
+            sentence_features.append(None)
+            continue
+        sequence_features.append(counted(vectorizer, tokens, analyze))
+        sentence_features.append(counted(vectorizer, [" ".join(tokens)], analyze)
+                                 if attribute in DENSE_FEATURIZABLE_ATTRIBUTES else None)
+    return sequence_features, sentence_features
+
+
+# Rasa's CountVectorsFeaturizer._create_features, kept by apply().
+rasas_create_count_features: Any = None
 
 
 def build_caches() -> None:
@@ -499,6 +607,20 @@ def apply() -> None:
     if rasas_combine_sparse_features is None:
         rasas_combine_sparse_features = Features._combine_sparse_features
     Features._combine_sparse_features = combine_sparse_features
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    global rasas_copy_tracker
+    if rasas_copy_tracker is None:
+        rasas_copy_tracker = DialogueStateTracker.copy
+    DialogueStateTracker.copy = copy_tracker
+    from rasa.nlu.featurizers.sparse_featurizer.count_vectors_featurizer import (
+        CountVectorsFeaturizer,
+    )
+
+    global rasas_create_count_features
+    if rasas_create_count_features is None:
+        rasas_create_count_features = CountVectorsFeaturizer._create_features
+    CountVectorsFeaturizer._create_features = create_count_features
     import rasa.core.run
 
     if not hasattr(rasa.core.run.load_agent_on_start, "__wrapped__"):
