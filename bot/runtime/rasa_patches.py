@@ -52,8 +52,9 @@ measured (README "Measured") and tested (tests/runtime/test_rasa_patches.py).
     call in a worker thread, and the action server inflates it.  Since a turn reads only
     its window (bot/runtime/tracker_window.py) a call is 10-45 KB of JSON, so the patch
     sends it as it is, and compresses only a call of COMPRESS_FROM_BYTES or more.  The
-    JSON is written without the spaces after "," and ":" that json.dumps adds; the
-    values sent are Rasa's, and so are the headers, auth and timeout.
+    JSON is written by ujson (a twentieth of a Rasa process's CPU went to json.dumps of
+    the calls), without the spaces after "," and ":" that json.dumps adds; the values
+    sent are Rasa's, and so are the headers, auth and timeout.
 11. Right after a customer's message the RulePolicy looks for a rule twice, once by the
     message's text and once by its intent, and each time computes the dialogue state at
     every action of the tracker (``past_states``, a replay of its events); all the
@@ -168,8 +169,18 @@ COMPRESS_FROM_BYTES = 48 * 1024
 
 
 def call_body(payload: Any) -> bytes:
-    """The body of a call with JSON ``payload``: Rasa's values, without json.dumps's spaces."""
-    return json.dumps(payload, separators=(",", ":")).encode()
+    """The body of a call with JSON ``payload``: Rasa's values, without json.dumps's spaces.
+
+    ujson writes it three times as fast as json.dumps (a call of 43 KB: 130 against 390 us)
+    and, for the values a tracker holds, the same JSON but for how a float is spelt
+    (1e-7 for 1e-07).  Anything ujson refuses goes to json.dumps, which writes it or
+    raises as Rasa's own call would (bytes: TypeError)."""
+    import ujson
+
+    try:
+        return ujson.dumps(payload, ensure_ascii=True, escape_forward_slashes=False).encode()
+    except (TypeError, ValueError, OverflowError):  # UnicodeEncodeError is a ValueError
+        return json.dumps(payload, separators=(",", ":")).encode()
 
 
 class _CallSender:

@@ -129,6 +129,47 @@ async def test_an_action_call_is_compressed_only_when_it_is_large(unused_tcp_por
     assert len(json.dumps(small)) < COMPRESS_FROM_BYTES <= len(json.dumps(large, separators=(",", ":")))
 
 
+ODD_VALUES = [
+    {"text": "Kontot är inte aktivt ✓ 🙂", "path": "a/b", "lone": "\ud800", "tab": "\t\"x\""},
+    {"numbers": [0.1 + 0.2, 1e-7, -0.0, 1e300, 2 ** 63 - 1, 2 ** 70, -(2 ** 64)]},
+    {7: "an int key", True: "a bool key", None: "no key", 1.5: "a float key"},
+    [], {}, "", None, True,
+]
+
+
+@pytest.mark.parametrize("payload", ODD_VALUES)
+def test_a_call_body_holds_what_jsons_would(payload):
+    from bot.runtime.rasa_patches import call_body
+
+    body = call_body(payload)
+    assert body.isascii() and b", " not in body and b'": ' not in body
+    assert json.loads(body) == json.loads(json.dumps(payload))
+
+
+def test_a_value_json_cannot_write_fails_the_call_as_it_would():
+    from bot.runtime.rasa_patches import call_body
+
+    with pytest.raises(TypeError):
+        call_body({"events": [b"bytes"]})
+
+
+def test_the_calls_of_recorded_conversations_hold_what_jsons_would():
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.trackers import DialogueStateTracker, EventVerbosity
+
+    from bot.runtime.rasa_patches import call_body
+    from bot.settings import PROJECT_ROOT
+    from tests.support.recorded import recorded_events
+
+    tracker = DialogueStateTracker("recorded", Domain.load(str(PROJECT_ROOT / "domain.yml")).slots)
+    for number, event in enumerate(recorded_events("mixed-200")[:400]):
+        tracker.update(event)
+        if number % 20 == 0:  # as RemoteAction._action_call_format makes a call
+            call = {"next_action": "action_x", "sender_id": tracker.sender_id, "version": "3.6.21",
+                    "tracker": tracker.current_state(EventVerbosity.ALL)}
+            assert json.loads(call_body(call)) == json.loads(json.dumps(call))
+
+
 async def test_other_requests_through_the_kept_session_are_the_sessions_own(unused_tcp_port):
     from aiohttp import web
     from rasa.utils.endpoints import EndpointConfig
