@@ -1,7 +1,7 @@
 """`make bench`: ours against a stock Rasa deployment, in one run, at human pace.
 
     python -m bot.ops.bench [--deployments ours embedded stock] [--steps 16,32,...]
-                            [--up-to 512] [--warmup 15] [--window 45] [--at 64] [--length 200]
+                            [--up-to 512] [--refine 0.05] [--warmup 15] [--window 45] [--at 64] [--length 200]
                             [--json report.json]
     python -m bot.ops.bench --quick [--deployments ours]   (a tiny run: one step)
 
@@ -17,7 +17,9 @@ profile, ours as one embedded process, stock Rasa), each on a fresh PostgreSQL d
    step read back from the tracker store (stored, in order, answered).  A step passes
    with p95 <= 300 ms in the window and nothing failed or lost; the search stops at the
    first that fails (past the last step, it goes on by the last increment up to --up-to
-   customers; a deployment that passed them all shows "≥").  --at customers (64) are
+   customers; a deployment that passed them all shows "≥"), then halves the gap between
+   the last that passed and the first that failed until it is within --refine (5 %) of
+   the customers passed.  --at customers (64) are
    run too if the search stopped below, for p50/p95/p99 and the CPU per turn of each
    process there;
 4. resident memory of each process after the load.
@@ -50,6 +52,9 @@ P95_TARGET_SECONDS = 0.300
 STEPS = (16, 32, 48, 64, 80, 96, 128, 160, 192, 224, 256)
 # Past the last step the search goes on by 32 customers up to this many.
 UP_TO = 512
+# After the first failed step, the gap to the last that passed is halved until it is within
+# this share of it: the figures (and ours / stock) are then known to about 5 %.
+REFINE = 0.05
 QUICK = {"steps": (4,), "up_to": 4, "warmup": 3.0, "window": 8.0, "at": 4, "length": 24}
 
 
@@ -146,7 +151,7 @@ def measure(name: str, args: argparse.Namespace) -> dict:
         served, steps = search_steps(
             args.steps, lambda count: run_step(running, count, args.warmup, args.window,
                                                args.seed + count),
-            lambda step: step["passed"], args.up_to)
+            lambda step: step["passed"], args.up_to, args.refine)
         figures["served_at_least"] = every_step_passed(served, steps)
         if args.at not in steps:
             steps[args.at] = run_step(running, args.at, args.warmup, args.window,
@@ -242,6 +247,9 @@ def arguments(argv: Optional[List[str]]) -> argparse.Namespace:
                         help="customers at each step, rising, comma-separated")
     parser.add_argument("--up-to", type=int, default=UP_TO,
                         help="if every step passes, go on by the last increment up to this many")
+    parser.add_argument("--refine", type=float, default=REFINE,
+                        help="after the first failed step, halve the gap to the last passed "
+                             "one until it is within this share of it (0: no refining)")
     parser.add_argument("--warmup", type=float, default=15.0, help="seconds before a step's window")
     parser.add_argument("--window", type=float, default=45.0, help="seconds measured per step")
     parser.add_argument("--at", type=int, default=64, help="customers of the latency and CPU figures")

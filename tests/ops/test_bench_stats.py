@@ -88,3 +88,25 @@ def test_a_length_curve_needs_a_dozen_turns():
     with pytest.raises(ValueError):
         curve_points(11)
     assert curve_points(12)["3-12"] == (3, 12)
+
+
+def test_a_refined_search_halves_the_gap_after_the_first_failure():
+    ran = []
+
+    def run(customers):
+        ran.append(customers)
+        return customers
+
+    served, results = search_steps([16, 32, 64, 96], run, lambda c: c <= 83, refine=0.05)
+    # 96 failed, 64 passed: 80 passes, 88 and 84 fail, and 84 - 80 is within 5 % of 80.
+    assert ran == [16, 32, 64, 96, 80, 88, 84]
+    assert served == 80 and not every_step_passed(served, results)
+    assert set(results) == set(ran)
+
+
+def test_a_refined_search_goes_down_to_one_customer_and_not_past_the_limits():
+    served, _ = search_steps([10, 20], lambda c: c, lambda c: c <= 13, refine=0.001)
+    assert served == 13
+    # Nothing to refine when every step passed or the first one failed.
+    assert search_steps([16, 32], lambda c: c, lambda c: True, refine=0.05) == (32, {16: 16, 32: 32})
+    assert search_steps([16, 32], lambda c: c, lambda c: False, refine=0.05) == (None, {16: 16})
