@@ -153,15 +153,13 @@ def test_a_value_json_cannot_write_fails_the_call_as_it_would():
         call_body({"events": [b"bytes"]})
 
 
-def test_the_calls_of_recorded_conversations_hold_what_jsons_would():
-    from rasa.shared.core.domain import Domain
+def test_the_calls_of_recorded_conversations_hold_what_jsons_would(domain):
     from rasa.shared.core.trackers import DialogueStateTracker, EventVerbosity
 
     from bot.runtime.rasa_patches import call_body
-    from bot.settings import PROJECT_ROOT
     from tests.support.recorded import recorded_events
 
-    tracker = DialogueStateTracker("recorded", Domain.load(str(PROJECT_ROOT / "domain.yml")).slots)
+    tracker = DialogueStateTracker("recorded", domain.slots)
     for number, event in enumerate(recorded_events("mixed-200")[:400]):
         tracker.update(event)
         if number % 20 == 0:  # as RemoteAction._action_call_format makes a call

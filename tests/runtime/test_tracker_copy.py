@@ -10,7 +10,6 @@ import copy
 import dataclasses
 
 import pytest
-from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import (
     ActionExecuted,
     ActionExecutionRejected,
@@ -28,7 +27,6 @@ from rasa.shared.core.events import (
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.runtime import rasa_patches
-from bot.settings import PROJECT_ROOT
 from tests.support.recorded import recorded_events
 
 # A handoff, a restart and a form interrupted: what the recordings do not contain.
@@ -43,11 +41,6 @@ UNRECORDED = [
     LoopInterrupted(True), ActionExecuted("utter_default"), ActionReverted(),
     AllSlotsReset(), ActiveLoop(None), Restarted(), ActionExecuted("action_listen"),
 ]
-
-
-@pytest.fixture(scope="module")
-def domain():
-    return Domain.load(str(PROJECT_ROOT / "domain.yml"))
 
 
 def _message(message):

@@ -3,23 +3,16 @@ import importlib
 import json
 
 import pytest
-from rasa.shared.core.domain import Domain
 from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy import select
 
 from bot.console.databases import Databases
 from bot.ops.sample_data import Conversation
-from bot.settings import PROJECT_ROOT
 from bot.storage.conversations import ConversationRepository
 from bot.storage.events import EVENTS
 from bot.runtime.tracker_store import ConfiguredSQLTrackerStore
 from tests.support.databases import create_events_table
 from tests.support.ports import refused_port
-
-
-@pytest.fixture(scope="module")
-def domain():
-    return Domain.load(str(PROJECT_ROOT / "domain.yml"))
 
 
 def stored_events(databases, sender_id):

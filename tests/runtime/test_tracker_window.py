@@ -4,7 +4,6 @@ window predicts as the whole conversation: tests/system/model/test_tracker_windo
 import json
 
 import pytest
-from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import (
     ActionExecuted,
     ActiveLoop,
@@ -27,16 +26,10 @@ from bot.runtime.tracker_window import (
     state_events,
     window_of,
 )
-from bot.settings import PROJECT_ROOT
 from bot.storage.events import EVENTS
 from bot.storage.tracker_checkpoints import CHECKPOINTS
 
 RULE = WindowRule(messages=3, typed=2)
-
-
-@pytest.fixture(scope="module")
-def domain():
-    return Domain.load(str(PROJECT_ROOT / "domain.yml"))
 
 
 def turn(text):
