@@ -440,8 +440,8 @@ def copy_tracker(self: Any) -> Any:
     if limit is not None and len(self.events) >= limit:
         # Events may have dropped out: the replay of those left need not give the state.
         return rasas_copy_tracker(self)
-    copied = DialogueStateTracker(self.sender_id or DEFAULT_SENDER_ID, None,
-                                  self._max_event_history, is_rule_tracker=self.is_rule_tracker)
+    copied = DialogueStateTracker(self.sender_id or DEFAULT_SENDER_ID, None, limit,
+                                  is_rule_tracker=self.is_rule_tracker)
     copied.slots = {name: copy.copy(slot) for name, slot in self.slots.items()}
     copied.events.extend(self.events)
     copied._paused = self._paused
