@@ -19,7 +19,8 @@ profile, ours as one embedded process, stock Rasa), each on a fresh PostgreSQL d
    first that fails (past the last step, it goes on by the last increment up to --up-to
    customers; a deployment that passed them all shows "≥"), then halves the gap between
    the last that passed and the first that failed until it is within --refine (5 %) of
-   the customers passed.  --at customers (64) are
+   the customers passed (down from the first step, to one customer, if even that
+   failed).  --at customers (64) are
    run too if the search stopped below, for p50/p95/p99 and the CPU per turn of each
    process there;
 4. resident memory of each process after the load.

@@ -36,7 +36,9 @@ measured (README "Measured") and tested (tests/runtime/test_rasa_patches.py).
 7. Every parse calls DIET's traced prediction as a ``tf.function``, which first matches
    the inputs against its signature, converts them and looks up the traced graph: 40 %
    of the call (py-spy).  The graph never changes after loading, so the patch calls it
-   directly with the inputs converted to the signature's types.  Parses are identical
+   directly with the inputs converted to the signature's types.  Numpy inputs are made
+   into tensors by the function TensorFlow's conversion ends in, without its dispatch
+   layers (a fortieth of a Rasa process's Python CPU).  Parses are identical
    (tests/system/model/test_model_load.py).
 8. A server process loads its model, then does the one-time work its first turns would
    otherwise pay for (bot/runtime/warm_up.py) before it listens: the first turns after
@@ -61,7 +63,9 @@ measured (README "Measured") and tested (tests/runtime/test_rasa_patches.py).
     RulePolicy's state computations were a twelfth of a Rasa process's CPU under load
     (py-spy), the text pass a third of them.  Both times the tracker is the same, so the
     patch keeps the states on the tracker, for as long as it has the same events, and
-    hands each caller its own copy (Rasa's featurizer edits the states it gets).
+    hands each caller its own copy (Rasa's featurizer edits the states it gets).  After
+    an action the replay goes on from where the previous prediction left it, over the
+    action's events only, when they are plain ones (``StatesReplay``).
     Predictions are identical (tests/system/model/test_rule_states.py).
 12. Every parse joins the two count-vector featurizers' sparse features (sequence and
     sentence) with ``scipy.sparse.hstack``, whose general block code took 150 us a join
@@ -86,7 +90,17 @@ measured (README "Measured") and tested (tests/runtime/test_rasa_patches.py).
     around the counting.  The patch counts with the vectorizer's own analyzer and
     vocabulary and builds the COO matrix directly, with the same entries in the same
     order and the same dtypes (tests/runtime/test_count_features.py); parses are
-    identical (tests/system/model/test_model_load.py).
+    identical (tests/system/model/test_model_load.py).  Its matrices, and patch 12's,
+    are made without scipy's constructor, whose checks of arrays already right were
+    another 4 % of a Rasa process's Python CPU (``coo_of_checked_arrays``).
+15. Rasa deep-copies events, slots, states and the latest message to pass them to
+    structlog's ``debug``: six times a turn in the message processor, and in the form
+    and rule policy code, 1.5 % of a Rasa process's Python CPU.  Below DEBUG, structlog's
+    ``debug`` is a function that does nothing, so the copies are thrown away unread.  In
+    those three modules, whose only deep copies are these (tests/runtime/test_rasa_patches.py
+    reads their source), ``copy`` is replaced by ``CopiesForDebugLogs``: the value itself
+    when debug lines are dropped, a deep copy when they are written (Rasa's anonymizer
+    may then change what it logs).
 
 Each patch replaces a function of Rasa 3.6.21 with one written against its code, so
 ``apply`` refuses any other version of Rasa (``UnsupportedRasa``) rather than patch code
@@ -345,7 +359,7 @@ def predict_with_traced_graph(self: Any, batch_in: Any) -> Any:
         return rasas_rasa_predict(self, batch_in)
     if getattr(self, "_training", None) is not False:  # a keras attribute set is slow:
         self._training = False  # tracked layers are looked for in the value, every time
-    inputs = [tf.convert_to_tensor(value, dtype=spec.dtype) for value, spec in zip(batch_in, specs)]
+    inputs = eager_inputs(batch_in, specs)
     outputs = tf_utils.sync_to_numpy_or_python_type(
         function._call_flat(inputs, function.captured_inputs))
     if DIAGNOSTIC_DATA in outputs:
@@ -355,6 +369,23 @@ def predict_with_traced_graph(self: Any, batch_in: Any) -> Any:
 
 # Rasa's RasaModel._rasa_predict, kept by apply().
 rasas_rasa_predict: Any = None
+
+
+def eager_inputs(batch_in: Any, specs: List[Any]) -> List[Any]:
+    """``tf.convert_to_tensor(value, dtype=spec.dtype)`` of each input (patch 7).  For a
+    numpy array TensorFlow's conversion passes through its dispatch, tracing and registry
+    layers to end in ``convert_to_eager_tensor``: a twentieth of a Rasa process's CPU for
+    a dozen small arrays a parse.  Arrays go to that function directly (the same tensor:
+    tests/runtime/test_rasa_patches.py); anything else takes TensorFlow's way."""
+    import numpy as np
+    import tensorflow as tf
+    from tensorflow.python.eager import context
+    from tensorflow.python.framework.constant_op import convert_to_eager_tensor
+
+    ctx = context.context()
+    return [convert_to_eager_tensor(value, ctx, spec.dtype) if type(value) is np.ndarray
+            else tf.convert_to_tensor(value, dtype=spec.dtype)
+            for value, spec in zip(batch_in, specs)]
 
 
 STATES_ATTRIBUTE = "_export_bot_states"
@@ -381,12 +412,93 @@ def create_states_once(tracker: Any, domain: Any, omit_unset_slots: bool = False
     kept = tracker.__dict__.get(STATES_ATTRIBUTE)
     # The RulePolicy makes a new rule_only_data for every call: compared by value.
     if kept is None or kept[0] != key or kept[1] != rule_only_data:
-        kept = (key, copy.deepcopy(rule_only_data),
-                rasas_create_states(tracker, domain, omit_unset_slots=omit_unset_slots,
-                                    ignore_rule_only_turns=ignore_rule_only_turns,
-                                    rule_only_data=rule_only_data))
+        if ignore_rule_only_turns:  # the ML policies' way: not resumed (none here)
+            states = rasas_create_states(tracker, domain, omit_unset_slots=omit_unset_slots,
+                                         ignore_rule_only_turns=True,
+                                         rule_only_data=rule_only_data)
+        else:  # the rule policy's: rule_only_data is not read
+            states = StatesReplay.resumed(tracker, domain, omit_unset_slots).states()
+        kept = (key, copy.deepcopy(rule_only_data), states)
         tracker.__dict__[STATES_ATTRIBUTE] = kept
     return _copied(kept[2])
+
+
+REPLAY_ATTRIBUTE = "_export_bot_states_replay"
+
+
+class StatesReplay:
+    """Rasa's ``past_states`` of a tracker (``ignore_rule_only_turns`` off, as the
+    RulePolicy asks), kept resumable on the tracker (patch 11): the replay of its applied
+    events and the state before each action among them.  Rasa replays the whole window
+    for each prediction of a turn; after an action only its few events are new, and
+    while they are plain (they neither undo, restart nor touch a loop) the applied events
+    are the old ones and these, so the replay goes on from where it stopped.  Any other
+    event, a history limit reached or a different domain starts a new replay.
+    Identical to Rasa's states after every event of the recorded conversations
+    (tests/runtime/test_states_replay.py)."""
+
+    def __init__(self, tracker: Any, domain: Any, omit_unset_slots: bool) -> None:
+        from rasa.shared.core.events import ActiveLoop
+
+        self.domain, self.omit_unset_slots = domain, omit_unset_slots
+        self.replay = tracker.init_copy()
+        self.before_actions: List[Dict[str, Any]] = []
+        self.loop_names = {event.name for event in tracker.events
+                           if isinstance(event, ActiveLoop) and event.name}
+        self._play(tracker.applied_events())
+        self._read_up_to(tracker)
+
+    @classmethod
+    def resumed(cls, tracker: Any, domain: Any, omit_unset_slots: bool) -> "StatesReplay":
+        kept = tracker.__dict__.get(REPLAY_ATTRIBUTE)
+        new = kept._new_events(tracker, domain, omit_unset_slots) if kept else None
+        if new is None:
+            kept = tracker.__dict__[REPLAY_ATTRIBUTE] = cls(tracker, domain, omit_unset_slots)
+        else:
+            kept._play(new)
+            kept._read_up_to(tracker)
+        return kept
+
+    def states(self) -> List[Dict[str, Any]]:
+        """The states before each action, and the state now."""
+        return [*self.before_actions, self._state()]
+
+    def _state(self) -> Dict[str, Any]:
+        state = self.domain.get_active_state(self.replay, omit_unset_slots=self.omit_unset_slots)
+        return self.domain._clean_state(state)
+
+    def _play(self, events: Any) -> None:
+        """Rasa's generate_all_prior_trackers and states_for_tracker_history, resumable."""
+        from rasa.shared.core.events import ActionExecuted
+
+        for event in events:
+            if isinstance(event, ActionExecuted):
+                self.before_actions.append(self._state())
+            self.replay.update(event)
+
+    def _read_up_to(self, tracker: Any) -> None:
+        self.read, self.last = len(tracker.events), tracker.events[-1] if tracker.events else None
+
+    def _new_events(self, tracker: Any, domain: Any, omit_unset_slots: bool) -> Optional[list]:
+        """The tracker's events since the replay's last, if they can be played on it."""
+        import itertools
+
+        from rasa.shared.core.events import ActionExecuted, ActiveLoop, ActionReverted, \
+            Restarted, SessionStarted, UserUtteranceReverted
+
+        events = tracker.events
+        limit = tracker._max_event_history
+        if (domain is not self.domain or omit_unset_slots != self.omit_unset_slots
+                or (limit is not None and len(events) >= limit) or len(events) < self.read
+                or (self.read and events[self.read - 1] is not self.last)):
+            return None
+        new = list(itertools.islice(events, self.read, None))
+        for event in new:
+            if isinstance(event, (Restarted, SessionStarted, ActionReverted,
+                                  UserUtteranceReverted, ActiveLoop)) or (
+                    isinstance(event, ActionExecuted) and event.action_name in self.loop_names):
+                return None  # applied_events would undo, restart or re-read a loop
+        return new
 
 
 # Rasa's TrackerFeaturizer._create_states, kept by apply().
@@ -399,16 +511,41 @@ def side_by_side(left: Any, right: Any) -> Any:
     dtypes scipy's block code gives."""
     import numpy as np
     from scipy.sparse import coo_matrix, hstack
-    from scipy.sparse._sputils import get_index_dtype, upcast
+    from scipy.sparse._sputils import upcast
 
     if not (type(left) is coo_matrix and type(right) is coo_matrix):
         return hstack([left, right])
     shape = (left.shape[0], left.shape[1] + right.shape[1])
-    index = get_index_dtype(maxval=max(shape))
+    index = index_dtype(max(shape))
     data = np.concatenate([left.data, right.data]).astype(upcast(left.dtype, right.dtype), copy=False)
     rows = np.concatenate([left.row, right.row]).astype(index, copy=False)
     columns = np.concatenate([left.col, right.col + left.shape[1]]).astype(index, copy=False)
-    return coo_matrix((data, (rows, columns)), shape=shape)
+    return coo_of_checked_arrays(data, rows, columns, shape)
+
+
+@functools.lru_cache(maxsize=64)
+def index_dtype(largest: int) -> Any:
+    """scipy's ``get_index_dtype(maxval=largest)``, which asks numpy for the int32 limits
+    on every call; a parse's matrices have a few sizes, one per vocabulary."""
+    from scipy.sparse._sputils import get_index_dtype
+
+    return get_index_dtype(maxval=largest)
+
+
+def coo_of_checked_arrays(data: Any, rows: Any, columns: Any, shape: Tuple[int, int]) -> Any:
+    """``coo_matrix((data, (rows, columns)), shape=shape)`` without its checks, for the
+    patches' own arrays (12, 14): the indices already in the dtype scipy picks for the
+    shape and in range, the data in native byte order.  scipy's constructor converts and
+    checks every array again (``_check``), 110 us a matrix, several times a parse; this
+    sets the attributes it would set, in its order (tests/runtime/test_rasa_patches.py
+    compares them with scipy's for every matrix a parse builds, scipy 1.10.1)."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse._base import MAXPRINT
+
+    matrix = coo_matrix.__new__(coo_matrix)
+    matrix.__dict__.update(_shape=(int(shape[0]), int(shape[1])), maxprint=MAXPRINT,
+                           row=rows, col=columns, data=data, has_canonical_format=False)
+    return matrix
 
 
 def combine_sparse_features(self: Any, additional_features: Any) -> None:
@@ -461,7 +598,6 @@ def counted(vectorizer: Any, documents: List[str], analyze: Any = None) -> Any:
     """``vectorizer.transform(documents)``, its indices sorted, as COO (patch 14): per
     document, the counts of the analyzer's features found in the vocabulary, by column."""
     import numpy as np
-    from scipy.sparse import coo_matrix
 
     if not getattr(vectorizer, "vocabulary_", None):
         # Loaded (the vocabulary is a parameter, checked and set by the first transform),
@@ -486,8 +622,11 @@ def counted(vectorizer: Any, documents: List[str], analyze: Any = None) -> Any:
             counts.append(1 if vectorizer.binary else found[column])
     # The counts in the vectorizer's dtype, as sklearn's CSR holds them and tocoo keeps
     # them; the indices in the dtype coo_matrix picks for the shape, as tocoo's do.
-    return coo_matrix((np.asarray(counts, dtype=vectorizer.dtype), (rows, columns)),
-                      shape=(len(documents), len(vocabulary)), dtype=vectorizer.dtype)
+    shape = (len(documents), len(vocabulary))
+    index = index_dtype(max(shape))
+    return coo_of_checked_arrays(np.asarray(counts, dtype=vectorizer.dtype),
+                                 np.asarray(rows, dtype=index), np.asarray(columns, dtype=index),
+                                 shape)
 
 
 def create_count_features(self: Any, attribute: Text, all_tokens: List[List[Text]]) -> Any:
@@ -562,6 +701,35 @@ def patch_model_swap(rasa_server: Any) -> None:
     rasa_server._load_agent = load_agent_and_warm_up
 
 
+class CopiesForDebugLogs:
+    """Stands for the ``copy`` module in Rasa modules whose only copies are of values
+    handed to structlog's ``debug`` (patch 15): no copy while those lines are dropped."""
+
+    copy = staticmethod(copy.copy)
+
+    @staticmethod
+    def deepcopy(value: Any, memo: Optional[Dict[int, Any]] = None) -> Any:
+        if debug_lines_dropped():
+            return value
+        return copy.deepcopy(value, memo)
+
+
+def debug_lines_dropped() -> bool:
+    """Whether structlog's configured logger drops ``debug`` (Rasa configures a filtering
+    logger at its log level: below it, a method that does nothing)."""
+    import logging
+
+    import structlog
+
+    dropping = structlog.make_filtering_bound_logger(logging.CRITICAL).debug
+    return getattr(structlog.get_config()["wrapper_class"], "debug", None) is dropping
+
+
+# The Rasa modules whose ``copy.deepcopy`` calls all make values for structlog's debug.
+COPIES_ONLY_FOR_DEBUG_LOGS = ("rasa.core.processor", "rasa.core.actions.forms",
+                              "rasa.core.policies.rule_policy")
+
+
 SUPPORTED_RASA = "3.6.21"
 
 
@@ -632,6 +800,10 @@ def apply() -> None:
     if rasas_create_count_features is None:
         rasas_create_count_features = CountVectorsFeaturizer._create_features
     CountVectorsFeaturizer._create_features = create_count_features
+    import importlib
+
+    for name in COPIES_ONLY_FOR_DEBUG_LOGS:
+        importlib.import_module(name).copy = CopiesForDebugLogs
     import rasa.core.run
 
     if not hasattr(rasa.core.run.load_agent_on_start, "__wrapped__"):

@@ -107,6 +107,22 @@ def test_a_refined_search_halves_the_gap_after_the_first_failure():
 def test_a_refined_search_goes_down_to_one_customer_and_not_past_the_limits():
     served, _ = search_steps([10, 20], lambda c: c, lambda c: c <= 13, refine=0.001)
     assert served == 13
-    # Nothing to refine when every step passed or the first one failed.
+    # Nothing to refine when every step passed.
     assert search_steps([16, 32], lambda c: c, lambda c: True, refine=0.05) == (32, {16: 16, 32: 32})
-    assert search_steps([16, 32], lambda c: c, lambda c: False, refine=0.05) == (None, {16: 16})
+
+
+def test_a_refined_search_goes_down_from_a_first_step_that_fails():
+    ran = []
+
+    def run(customers):
+        ran.append(customers)
+        return customers
+
+    served, results = search_steps([16, 32], run, lambda c: c <= 5, refine=0.05)
+    # 16 failed: 8 fails, 4 passes, 6 fails, 5 passes; 6 - 5 is one customer.
+    assert ran == [16, 8, 4, 6, 5] and served == 5
+    assert not every_step_passed(served, results)
+    # Not even one customer: none, after trying one; without refining, the first step only.
+    assert search_steps([16, 32], lambda c: c, lambda c: False, refine=0.05) == (
+        None, {16: 16, 8: 8, 4: 4, 2: 2, 1: 1})
+    assert search_steps([16, 32], lambda c: c, lambda c: False) == (None, {16: 16})

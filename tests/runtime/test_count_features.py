@@ -1,6 +1,7 @@
 """Patch 14 (bot/runtime/rasa_patches.py): n-grams counted directly give the matrix
 Rasa makes with sklearn (``transform``, ``sort_indices``, ``tocoo``): same entries, same
-order, same dtypes, for the vectorizers Rasa configures and the texts of the NLU data."""
+order, same dtypes, every attribute scipy sets (the patch builds the matrix without scipy's
+constructor), for the vectorizers Rasa configures and the texts of the NLU data."""
 import numpy as np
 import pytest
 from sklearn.feature_extraction.text import CountVectorizer
@@ -8,6 +9,7 @@ from sklearn.feature_extraction.text import CountVectorizer
 from bot.runtime.rasa_patches import counted
 from bot.settings import PROJECT_ROOT
 from bot.trainer.evaluation import DEFAULT_DATA, load_examples
+from tests.support.matrices import same_matrix_state
 
 # The training examples and the held-out ones (fitted on every other one of them).
 TEXTS = [text for folder in (PROJECT_ROOT / "data" / "nlu", DEFAULT_DATA)
@@ -20,15 +22,6 @@ def rasas(vectorizer, documents):
     matrix = vectorizer.transform(documents)
     matrix.sort_indices()
     return matrix.tocoo()
-
-
-def same(actual, expected):
-    assert actual.shape == expected.shape
-    for part in ("data", "row", "col"):
-        ours, theirs = getattr(actual, part), getattr(expected, part)
-        assert ours.dtype == theirs.dtype, part
-        assert np.array_equal(ours, theirs), part
-    assert actual.has_canonical_format == expected.has_canonical_format
 
 
 # As Rasa's CountVectorsFeaturizer makes them (config.yml: a word one, a char_wb 2-4 one).
@@ -49,8 +42,8 @@ def test_every_text_as_tokens_and_as_a_sentence(vectorizer):
     assert len(TEXTS) > 2000
     for text in TEXTS + UNSEEN:
         tokens = text.split() or [text]
-        same(counted(vectorizer, tokens), rasas(vectorizer, tokens))
-        same(counted(vectorizer, [" ".join(tokens)]), rasas(vectorizer, [" ".join(tokens)]))
+        same_matrix_state(counted(vectorizer, tokens), rasas(vectorizer, tokens))
+        same_matrix_state(counted(vectorizer, [" ".join(tokens)]), rasas(vectorizer, [" ".join(tokens)]))
 
 
 def test_a_loaded_vectorizer_is_checked_by_sklearn_first():
@@ -60,8 +53,8 @@ def test_a_loaded_vectorizer_is_checked_by_sklearn_first():
     loaded = CountVectorizer(analyzer="char_wb", ngram_range=(2, 4),
                              vocabulary=fitted.vocabulary_)
     first = counted(loaded, ["konto 1930"])
-    same(first, rasas(fitted, ["konto 1930"]))
-    same(counted(loaded, ["konto 1930"]), first)
+    same_matrix_state(first, rasas(fitted, ["konto 1930"]))
+    same_matrix_state(counted(loaded, ["konto 1930"]), first)
 
 
 def test_an_unfitted_vectorizer_fails_as_sklearns():

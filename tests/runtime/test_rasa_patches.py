@@ -1,6 +1,8 @@
 """The speed patch validates action server replies exactly as Rasa does."""
 import json
+import re
 
+import numpy as np
 import pytest
 from jsonschema import ValidationError
 from rasa.core.actions.action import RemoteAction
@@ -11,6 +13,7 @@ from bot.runtime.rasa_patches import (
     check_rasa_version,
     validate_action_result,
 )
+from tests.support.matrices import same_matrix_state
 
 ORIGINAL = RemoteAction._validate_action_result
 
@@ -328,6 +331,27 @@ def test_sparse_features_side_by_side_are_scipys_hstack(left_dtype, right_dtype,
     for attribute in ("data", "row", "col"):
         mine, theirs = getattr(ours, attribute), getattr(scipys, attribute)
         assert mine.dtype == theirs.dtype and (mine == theirs).all(), attribute
+    same_matrix_state(ours, scipys)
+
+
+@pytest.mark.parametrize("data_dtype", ["int64", "float32", "float64"])
+@pytest.mark.parametrize("shape", [(1, 9000), (7, 30), (0, 5), (3, 2**31 + 10)])
+def test_a_coo_matrix_without_scipys_checks_is_scipys(data_dtype, shape):
+    from scipy.sparse import coo_matrix
+    from scipy.sparse._sputils import get_index_dtype
+
+    from bot.runtime.rasa_patches import coo_of_checked_arrays
+
+    generator = np.random.default_rng(7)
+    count = 0 if 0 in shape else 12
+    rows = generator.integers(0, max(shape[0], 1), count)
+    columns = np.sort(generator.integers(0, shape[1], count))
+    data = generator.random(count).astype(data_dtype)
+    index = get_index_dtype(maxval=max(shape))
+    ours = coo_of_checked_arrays(data, rows.astype(index), columns.astype(index), shape)
+    scipys = coo_matrix((data, (rows, columns)), shape=shape)
+    same_matrix_state(ours, scipys)
+    assert (ours.tocsr() != scipys.tocsr()).nnz == 0 and ours.format == "coo"
 
 
 def test_other_sparse_features_still_go_to_scipy_and_rasas_check_stays():
@@ -346,3 +370,123 @@ def test_other_sparse_features_still_go_to_scipy_and_rasas_check_stays():
     sequence.combine_with_features(Features(_random_coo(4, 30, 0.2, "float64", 6),
                                             "sequence", "text", "b"))
     assert sequence.features.shape == (4, 80)
+
+
+@pytest.mark.parametrize("largest", [0, 5, 9000, 2**31 - 1, 2**31, 2**40])
+def test_the_kept_index_dtype_is_scipys(largest):
+    from scipy.sparse._sputils import get_index_dtype
+
+    from bot.runtime.rasa_patches import index_dtype
+
+    assert index_dtype(largest) is get_index_dtype(maxval=largest)
+    assert index_dtype(largest) is index_dtype(largest)
+
+
+def _tensor_specs(*dtypes):
+    import tensorflow as tf
+
+    return [tf.TensorSpec(None, dtype) for dtype in dtypes]
+
+
+INPUT_ARRAYS = [  # as DIET's batches hold them, and the odd ones
+    (np.arange(24, dtype=np.float32).reshape(2, 3, 4), "float32"),
+    (np.array([[0, 5, 7], [1, 2, 3]], dtype=np.int64), "int64"),
+    (np.array([[0.5, 1.25]], dtype=np.float64), "float32"),  # cast, as TensorFlow casts
+    (np.zeros((0, 3), dtype=np.float32), "float32"),
+    (np.array([3], dtype=np.int32), "int64"),
+    (np.array([1.5, -2.5], dtype=np.float32), "int64"),  # truncated, as TensorFlow does
+    (np.asfortranarray(np.arange(6, dtype=np.float32).reshape(2, 3)), "float32"),
+    (np.arange(10, dtype=np.float32)[::2], "float32"),  # a strided view
+    (np.float32(2.5), "float32"),  # not an array: TensorFlow's way
+    ([[1, 2], [3, 4]], "int64"),
+]
+
+
+def test_prediction_inputs_are_the_tensors_tensorflows_conversion_makes():
+    import tensorflow as tf
+
+    from bot.runtime.rasa_patches import eager_inputs
+
+    values = [value for value, _ in INPUT_ARRAYS]
+    specs = _tensor_specs(*(dtype for _, dtype in INPUT_ARRAYS))
+    ours = eager_inputs(values, specs)
+    theirs = [tf.convert_to_tensor(value, dtype=spec.dtype) for value, spec in zip(values, specs)]
+    for mine, expected in zip(ours, theirs):
+        assert type(mine) is type(expected)
+        assert (mine.dtype, mine.shape, mine.device) == (expected.dtype, expected.shape, expected.device)
+        assert np.array_equal(mine.numpy(), expected.numpy())
+
+
+@pytest.mark.parametrize("value", [np.array(["a"]), np.array([object()])])
+def test_a_prediction_input_tensorflow_refuses_is_refused(value):
+    import tensorflow as tf
+
+    from bot.runtime.rasa_patches import eager_inputs
+
+    with pytest.raises(Exception) as theirs:
+        tf.convert_to_tensor(value, dtype=tf.float32)
+    with pytest.raises(type(theirs.value), match=re.escape(str(theirs.value))):
+        eager_inputs([value], _tensor_specs(tf.float32))
+
+
+@pytest.mark.parametrize("module_name", ["rasa.core.processor", "rasa.core.actions.forms",
+                                         "rasa.core.policies.rule_policy"])
+def test_every_deep_copy_of_the_modules_patch_15_changes_is_for_a_debug_line(module_name):
+    """Patch 15 may skip their copies only if each makes a value for structlog's debug."""
+    import ast
+    import importlib
+    import inspect
+
+    from bot.runtime.rasa_patches import COPIES_ONLY_FOR_DEBUG_LOGS
+
+    assert module_name in COPIES_ONLY_FOR_DEBUG_LOGS
+    tree = ast.parse(inspect.getsource(importlib.import_module(module_name)))
+    parent = {child: node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
+    uses = [node for node in ast.walk(tree) if isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Name) and node.value.id == "copy"]
+    assert uses
+    for use in uses:
+        assert use.attr == "deepcopy", use.lineno
+        node = parent[use]
+        while not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                   and node.func.attr == "debug"
+                   and getattr(node.func.value, "id", None) == "structlogger"):
+            assert node in parent, f"line {use.lineno}: a deep copy not for structlog's debug"
+            node = parent[node]
+
+
+@pytest.fixture
+def structlog_config():
+    import structlog
+
+    saved = structlog.get_config()
+    yield
+    structlog.configure(**saved)
+
+
+def test_debug_values_are_copied_only_while_debug_lines_are_written(structlog_config):
+    import logging
+
+    from rasa.utils.log_utils import configure_structlog
+
+    from bot.runtime.rasa_patches import CopiesForDebugLogs
+
+    events = [{"event": "user", "text": "Konto 1930", "parse_data": {"entities": []}}]
+    configure_structlog(logging.INFO)
+    assert CopiesForDebugLogs.deepcopy(events) is events
+    configure_structlog(logging.DEBUG)
+    copied = CopiesForDebugLogs.deepcopy(events)
+    assert copied == events and copied is not events and copied[0] is not events[0]
+    assert CopiesForDebugLogs.copy(events) is not events
+
+
+def test_patch_15_puts_the_copies_in_place(structlog_config):
+    import rasa.core.actions.forms
+    import rasa.core.policies.rule_policy
+    import rasa.core.processor
+
+    from bot.runtime.rasa_patches import CopiesForDebugLogs, apply
+
+    apply()
+    for module in (rasa.core.processor, rasa.core.actions.forms, rasa.core.policies.rule_policy):
+        assert module.copy is CopiesForDebugLogs

@@ -13,35 +13,17 @@ import pytest
 from rasa.shared.core.events import (
     ActionExecuted,
     ActionExecutionRejected,
-    ActionReverted,
     ActiveLoop,
     AllSlotsReset,
-    BotUttered,
     ConversationPaused,
-    ConversationResumed,
     LoopInterrupted,
     Restarted,
     SlotSet,
-    UserUttered,
 )
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.runtime import rasa_patches
-from tests.support.recorded import recorded_events
-
-# A handoff, a restart and a form interrupted: what the recordings do not contain.
-UNRECORDED = [
-    ActionExecuted("action_listen"),
-    UserUttered("I want a person", {"intent": {"name": "request_human", "confidence": 0.9}}),
-    ActionExecuted("action_handoff"), BotUttered("A person will take over."),
-    ConversationPaused(), UserUttered("hello?"), ConversationResumed(),
-    ActionExecuted("email_form"), ActiveLoop("email_form"),
-    SlotSet("requested_slot", "contact_email"), ActionExecuted("action_listen"),
-    UserUttered("what?", {"intent": {"name": "out_of_scope", "confidence": 0.8}}),
-    LoopInterrupted(True), ActionExecuted("utter_default"), ActionReverted(),
-    AllSlotsReset(), ActiveLoop(None), Restarted(), ActionExecuted("action_listen"),
-]
-
+from tests.support.recorded import recorded_events, unrecorded_events
 
 def _message(message):
     """A latest message without its timestamp (an empty one is made at copy time)."""
@@ -82,7 +64,7 @@ def test_the_patch_is_applied():
 @pytest.mark.parametrize("name, events_used", [("swedish-90", None), ("mixed-200", 700)])
 def test_copies_equal_rasas_after_every_event(domain, name, events_used):
     rasa_patches.apply()
-    states = compare_at_every_event(domain, recorded_events(name)[:events_used] + UNRECORDED)
+    states = compare_at_every_event(domain, recorded_events(name)[:events_used] + unrecorded_events())
     paused = {state for state in states if state[0]}
     in_a_loop = {state for state in states if state[1]}
     assert paused and in_a_loop and len(states) > 5  # the comparison saw varied states
@@ -96,7 +78,7 @@ def test_a_window_of_limited_history_is_copied_with_its_limit(domain):
 def test_a_copy_changes_without_changing_the_original(domain):
     rasa_patches.apply()
     tracker = DialogueStateTracker("original", domain.slots)
-    for event in recorded_events("swedish-90")[:60] + UNRECORDED[:10]:
+    for event in recorded_events("swedish-90")[:60] + unrecorded_events()[:10]:
         tracker.update(event)
     before = contents(tracker)
     assert tracker.active_loop is not None

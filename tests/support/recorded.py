@@ -7,9 +7,38 @@ import json
 from pathlib import Path
 from typing import Any, List, Optional
 
-from rasa.shared.core.events import Event, deserialise_events
+from rasa.shared.core.events import (
+    ActionExecuted,
+    ActionReverted,
+    ActiveLoop,
+    AllSlotsReset,
+    BotUttered,
+    ConversationPaused,
+    ConversationResumed,
+    Event,
+    LoopInterrupted,
+    Restarted,
+    SlotSet,
+    UserUttered,
+    deserialise_events,
+)
 
 RECORDED = Path(__file__).parents[1] / "runtime" / "recorded"
+
+def unrecorded_events() -> List[Event]:
+    """A handoff, a restart and a form interrupted: what the recordings do not contain
+    (new objects at each call: a tracker's update can change an event's metadata)."""
+    return [
+        ActionExecuted("action_listen"),
+        UserUttered("I want a person", {"intent": {"name": "request_human", "confidence": 0.9}}),
+        ActionExecuted("action_handoff"), BotUttered("A person will take over."),
+        ConversationPaused(), UserUttered("hello?"), ConversationResumed(),
+        ActionExecuted("email_form"), ActiveLoop("email_form"),
+        SlotSet("requested_slot", "contact_email"), ActionExecuted("action_listen"),
+        UserUttered("what?", {"intent": {"name": "out_of_scope", "confidence": 0.8}}),
+        LoopInterrupted(True), ActionExecuted("utter_default"), ActionReverted(),
+        AllSlotsReset(), ActiveLoop(None), Restarted(), ActionExecuted("action_listen"),
+    ]
 
 
 def recorded_events(name: str) -> List[Event]:
