@@ -374,8 +374,9 @@ rasas_rasa_predict: Any = None
 def eager_inputs(batch_in: Any, specs: List[Any]) -> List[Any]:
     """``tf.convert_to_tensor(value, dtype=spec.dtype)`` of each input (patch 7).  For a
     numpy array TensorFlow's conversion passes through its dispatch, tracing and registry
-    layers to end in ``convert_to_eager_tensor``: a twentieth of a Rasa process's CPU for
-    a dozen small arrays a parse.  Arrays go to that function directly (the same tensor:
+    layers to end in ``convert_to_eager_tensor``: the conversion of a dozen small arrays a
+    parse was a twentieth of a Rasa process's Python CPU, half of it in those layers.
+    Arrays go to that function directly (the same tensor:
     tests/runtime/test_rasa_patches.py); anything else takes TensorFlow's way."""
     import numpy as np
     import tensorflow as tf
@@ -483,8 +484,14 @@ class StatesReplay:
         """The tracker's events since the replay's last, if they can be played on it."""
         import itertools
 
-        from rasa.shared.core.events import ActionExecuted, ActiveLoop, ActionReverted, \
-            Restarted, SessionStarted, UserUtteranceReverted
+        from rasa.shared.core.events import (
+            ActionExecuted,
+            ActionReverted,
+            ActiveLoop,
+            Restarted,
+            SessionStarted,
+            UserUtteranceReverted,
+        )
 
         events = tracker.events
         limit = tracker._max_event_history
