@@ -409,17 +409,16 @@ def create_states_once(tracker: Any, domain: Any, omit_unset_slots: bool = False
                        rule_only_data: Optional[Dict[str, Any]] = None) -> List[Dict[str, Any]]:
     """Drop-in for TrackerFeaturizer._create_states: Rasa's states, computed once per
     tracker and events (patch 11); each call gets a copy to edit."""
+    if not ignore_rule_only_turns:  # the rule policy's way: rule_only_data is not read
+        return _copied(StatesReplay.resumed(tracker, domain, omit_unset_slots).states())
+    # The ML policies' way (none here): Rasa's, kept while the events are the same.
     key = _states_key(tracker, domain, omit_unset_slots, ignore_rule_only_turns)
     kept = tracker.__dict__.get(STATES_ATTRIBUTE)
     # The RulePolicy makes a new rule_only_data for every call: compared by value.
     if kept is None or kept[0] != key or kept[1] != rule_only_data:
-        if ignore_rule_only_turns:  # the ML policies' way: not resumed (none here)
-            states = rasas_create_states(tracker, domain, omit_unset_slots=omit_unset_slots,
-                                         ignore_rule_only_turns=True,
-                                         rule_only_data=rule_only_data)
-        else:  # the rule policy's: rule_only_data is not read
-            states = StatesReplay.resumed(tracker, domain, omit_unset_slots).states()
-        kept = (key, copy.deepcopy(rule_only_data), states)
+        kept = (key, copy.deepcopy(rule_only_data),
+                rasas_create_states(tracker, domain, omit_unset_slots=omit_unset_slots,
+                                    ignore_rule_only_turns=True, rule_only_data=rule_only_data))
         tracker.__dict__[STATES_ATTRIBUTE] = kept
     return _copied(kept[2])
 
@@ -444,6 +443,7 @@ class StatesReplay:
         self.domain, self.omit_unset_slots = domain, omit_unset_slots
         self.replay = tracker.init_copy()
         self.before_actions: List[Dict[str, Any]] = []
+        self._states: Optional[List[Dict[str, Any]]] = None  # up to the last event read
         self.loop_names = {event.name for event in tracker.events
                            if isinstance(event, ActiveLoop) and event.name}
         self._play(tracker.applied_events())
@@ -461,8 +461,11 @@ class StatesReplay:
         return kept
 
     def states(self) -> List[Dict[str, Any]]:
-        """The states before each action, and the state now."""
-        return [*self.before_actions, self._state()]
+        """The states before each action, and the state now (the same list until more
+        events are played: callers copy it)."""
+        if self._states is None:
+            self._states = [*self.before_actions, self._state()]
+        return self._states
 
     def _state(self) -> Dict[str, Any]:
         state = self.domain.get_active_state(self.replay, omit_unset_slots=self.omit_unset_slots)
@@ -473,6 +476,7 @@ class StatesReplay:
         from rasa.shared.core.events import ActionExecuted
 
         for event in events:
+            self._states = None
             if isinstance(event, ActionExecuted):
                 self.before_actions.append(self._state())
             self.replay.update(event)
@@ -544,8 +548,9 @@ def coo_of_checked_arrays(data: Any, rows: Any, columns: Any, shape: Tuple[int, 
     patches' own arrays (12, 14): the indices already in the dtype scipy picks for the
     shape and in range, the data in native byte order.  scipy's constructor converts and
     checks every array again (``_check``), 110 us a matrix, several times a parse; this
-    sets the attributes it would set, in its order (tests/runtime/test_rasa_patches.py
-    compares them with scipy's for every matrix a parse builds, scipy 1.10.1)."""
+    sets the attributes it would set, in its order (compared with scipy's attribute by
+    attribute, scipy 1.10.1: tests/runtime/test_rasa_patches.py for joins and odd shapes,
+    tests/runtime/test_count_features.py for the counts of 2,050 texts)."""
     from scipy.sparse import coo_matrix
     from scipy.sparse._base import MAXPRINT
 
