@@ -1,8 +1,9 @@
 """The three deployments the bench compares, each started on a fresh database of its own.
 
 - ``ours``: the production profile as `make run-prod` starts it (bot/ops/launcher.py with
-  ASSISTANT_PROFILE=production): RASA_PROCESSES patched Rasa processes and the action
-  server behind nginx, the Redis lock store, PostgreSQL, the pages process.
+  ASSISTANT_PROFILE=production): RASA_PROCESSES patched Rasa processes, which run the
+  actions themselves (bot/runtime/in_process_actions.py), behind nginx, the Redis lock
+  store, PostgreSQL, the pages process.
 - ``embedded``: the way `make run` starts it (the embedded profile: one Rasa process, no
   nginx, in-process locks), but on PostgreSQL instead of its default SQLite files, so the
   database is the same as the others'.
@@ -197,12 +198,14 @@ def _environment(name: str, database: str, redis_db: Optional[int], tag: str) ->
     else:
         env.update(ASSISTANT_PROFILE="production", RASA_PROCESSES=str(PRODUCTION_PROCESSES),
                    REDIS_URL=f"{REDIS_SERVER}/{redis_db}", REDIS_DB=str(redis_db))
+    if name == "stock":  # stock Rasa 3.6 can only call an action server
+        env["ACTIONS_IN_PROCESS"] = "0"
     return env
 
 
 DESCRIPTIONS = {
-    "ours": f"ours, production profile ({PRODUCTION_PROCESSES} Rasa processes, nginx, "
-            "Redis locks, PostgreSQL)",
+    "ours": f"ours, production profile ({PRODUCTION_PROCESSES} Rasa processes running the "
+            "actions, nginx, Redis locks, PostgreSQL)",
     "embedded": "ours, one embedded process (`make run`: no nginx, in-process locks; "
                 "PostgreSQL instead of SQLite)",
     "stock": f"stock Rasa 3.6 (`rasa run`, default config, {PRODUCTION_PROCESSES} processes, "

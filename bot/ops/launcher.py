@@ -21,12 +21,15 @@ import yaml
 
 from bot.console.security import secret_key
 from bot.ops.balancer import nginx_command, nginx_config
+from bot.runtime.action_calls import PACKAGE_KEY
 from bot.settings import PROJECT_ROOT, VAR_DIR, Settings, settings
 
 MODEL_PATH = PROJECT_ROOT / "models" / "current.tar.gz"
 TOKEN_FILE = "rasa-api-token"
 ACTION_TOKEN_FILE = "action-server-token"
 RASA = str(Path(sys.executable).with_name("rasa"))
+# The custom actions' package, run by the action server or in the Rasa processes.
+ACTIONS_PACKAGE = "actions"
 
 
 # Sanic refuses request bodies over this before reading them (413).
@@ -55,9 +58,13 @@ def balanced(config: Settings) -> bool:
 
 
 def endpoints_file(config: Settings, directory: Path) -> Path:
-    """endpoints.yml with the action server's port and, with Redis, the lock store."""
+    """endpoints.yml with the action server's port (or the actions run in the Rasa
+    processes) and, with Redis, the lock store."""
     endpoints = yaml.safe_load((PROJECT_ROOT / "endpoints.yml").read_text(encoding="utf-8"))
-    endpoints["action_endpoint"]["url"] = f"http://127.0.0.1:{config.action_port}/webhook"
+    if config.actions_in_process:
+        endpoints["action_endpoint"] = {PACKAGE_KEY: ACTIONS_PACKAGE}
+    else:
+        endpoints["action_endpoint"]["url"] = f"http://127.0.0.1:{config.action_port}/webhook"
     # Our actions never read the domain: do not send it with every call.
     endpoints["action_endpoint"]["enable_selective_domain"] = True
     if config.redis_url:
@@ -88,14 +95,15 @@ def processes(config: Settings, run_dir: Path, model: Path = MODEL_PATH) -> Dict
         [config.rasa_port + 1 + i for i in range(config.rasa_processes)]
         if many else [config.rasa_port]
     )
-    result = {
-        "action server": Process(
+    result = {}
+    if not config.actions_in_process:
+        result["action server"] = Process(
             # rasa-sdk's server with the token checked (bot/ops/action_server.py).
-            [sys.executable, "-m", "bot.ops.action_server", "--port", str(action_port)],
+            [sys.executable, "-m", "bot.ops.action_server", "--port", str(action_port),
+             "--actions", ACTIONS_PACKAGE],
             f"http://127.0.0.1:{action_port}/health",
             {**({"ACTION_SERVER_SANIC_WORKERS": "2"} if many else {})},
         )
-    }
     for number, port in enumerate(rasa_ports, start=1):
         argv = [
             sys.executable, "-m", "bot.runtime.rasa_server", "run", "--model", str(model),
@@ -117,7 +125,8 @@ def processes(config: Settings, run_dir: Path, model: Path = MODEL_PATH) -> Dict
             "TICKET_LOCK_LIFETIME": str(LOCK_LIFETIME_SECONDS),
         })
     if many:
-        conf = nginx_config(run_dir, config.rasa_port, rasa_ports, config.action_port, action_port)
+        actions = None if config.actions_in_process else (config.action_port, action_port)
+        conf = nginx_config(run_dir, config.rasa_port, rasa_ports, actions)
         result["load balancer"] = Process(
             nginx_command(conf, run_dir), f"http://127.0.0.1:{config.rasa_port}/"
         )
@@ -255,6 +264,8 @@ def main() -> int:
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
     try:
         assistant.start()
+        actions = ("run in the Rasa process(es)" if config.actions_in_process
+                   else f"http://localhost:{config.action_port}/health")
         print(
             f"\nThe assistant is running ({config.profile} profile, "
             f"{config.rasa_processes} Rasa process(es)).\n"
@@ -262,7 +273,7 @@ def main() -> int:
             "-H 'Content-Type: application/json' -d '{\"sender\": \"my-test-conversation-1\", \"message\": \"Account 1930 is not active\"}'\n"
             f"  socket.io: ws://localhost:{config.rasa_port}/socket.io "
             "(events user_uttered / bot_uttered)\n"
-            f"  actions:   http://localhost:{config.action_port}/health\n"
+            f"  actions:   {actions}\n"
             f"  web page:  http://localhost:{config.pages_port}/  (demo page with the chat widget)\n"
             f"  console:   http://localhost:{config.pages_port}/console  (staff; the first start "
             "prints the admin's password above, or set CONSOLE_ADMIN_PASSWORD)\n"

@@ -9,7 +9,8 @@ from bot.settings import PROJECT_ROOT
 
 
 def main() -> int:
-    assistant = Assistant()
+    # Rasa's own `rasa shell` (not bot/runtime/rasa_server.py) calls an action server.
+    assistant = Assistant(env={"ACTIONS_IN_PROCESS": "0"})
     action = assistant.specs["action server"]  # also writes the run's endpoints.yml
     endpoints = str(assistant.run_dir / "endpoints.yml")
     # Both need the action server's token (and the rest of the run's environment).

@@ -1,5 +1,6 @@
 """`python -m bot.runtime.rasa_server ARGS` is `rasa ARGS` with bot/runtime/rasa_patches.py,
-bot/runtime/payload_entities.py and bot/runtime/slow_clients.py applied.
+bot/runtime/payload_entities.py, bot/runtime/slow_clients.py and
+bot/runtime/in_process_actions.py applied.
 
 The launcher starts the Rasa server processes this way.  ``--auth-token-file PATH`` (ours,
 not Rasa's) reads the HTTP API's token from a file (mode 600) and hands it to Rasa as
@@ -18,7 +19,7 @@ import sys
 from pathlib import Path
 from typing import List
 
-from bot.runtime import payload_entities, slow_clients
+from bot.runtime import in_process_actions, payload_entities, slow_clients
 from bot.runtime.rasa_patches import apply
 from bot.settings import NO_TELEMETRY, settings
 
@@ -27,6 +28,7 @@ def main() -> None:
     os.environ.update(NO_TELEMETRY)  # before Rasa's entry point reads it
     apply()
     payload_entities.apply()
+    in_process_actions.apply()
     slow_clients.apply(settings().request_read_timeout_seconds)
     from rasa.__main__ import main as rasa_main
 

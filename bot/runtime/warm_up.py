@@ -17,7 +17,8 @@ Nothing here keeps anything or makes a conversation: it parses two messages, rea
 window of a conversation id no customer can have and rehearses its first write, rolled
 back, opens the lock store's connection, and loads what is loaded once anyway.
 The Rasa servers run ``warm_up_assistant`` after loading the model and before they listen
-(bot/runtime/rasa_patches.py), the action server ``warm_up_actions`` before it listens
+(bot/runtime/rasa_patches.py), with the actions' part when they run the actions themselves
+(bot/runtime/in_process_actions.py), the action server ``warm_up_actions`` before it listens
 (bot/ops/action_server.py): a start-up is ready only when its first customer is fast.
 """
 from __future__ import annotations
@@ -51,12 +52,26 @@ async def warm_up_assistant(agent: Any, freeze: bool = True) -> None:
     lock_store_warm_up = getattr(getattr(agent, "lock_store", None), "warm_up", None)  # ours
     if lock_store_warm_up is not None:
         await asyncio.to_thread(lock_store_warm_up)
+    # Actions run in this process (bot/runtime/in_process_actions.py): as the action server.
+    actions_warm_up = getattr(getattr(agent, "action_endpoint", None), "warm_up", None)
+    if actions_warm_up is not None:
+        from bot.settings import settings
+
+        await asyncio.to_thread(actions_warm_up, settings().database_url)
     if freeze:
         freeze_what_is_loaded()
     logger.info("Warmed up in %.0f ms", (time.perf_counter() - started) * 1000)
 
 
 def warm_up_actions(database_url: str) -> None:
+    """The action server's warm-up: what the actions use, then frozen."""
+    started = time.perf_counter()
+    load_what_actions_use(database_url)
+    freeze_what_is_loaded()
+    logger.info("Warmed up in %.0f ms", (time.perf_counter() - started) * 1000)
+
+
+def load_what_actions_use(database_url: str) -> None:
     """The catalogue read, the schema checked and a pooled connection open."""
     from sqlalchemy import text
     from sqlalchemy.orm import configure_mappers
@@ -64,7 +79,6 @@ def warm_up_actions(database_url: str) -> None:
     from bot.catalogue import load_catalogue
     from bot.storage.unit_of_work import session_factory
 
-    started = time.perf_counter()
     load_catalogue()
     try:
         with session_factory(database_url)() as session:
@@ -72,8 +86,6 @@ def warm_up_actions(database_url: str) -> None:
         configure_mappers()
     except Exception:  # the first ticket retries and reports it
         logger.exception("Could not warm up the database connection")
-    freeze_what_is_loaded()
-    logger.info("Warmed up in %.0f ms", (time.perf_counter() - started) * 1000)
 
 
 def freeze_what_is_loaded() -> None:

@@ -42,7 +42,9 @@ def say(base_url, sender, message):
     return response.status_code, response.json()
 
 
-def test_action_server_killed_mid_conversation(production, base_url):
+def test_action_server_killed_mid_conversation(production_with_action_server):
+    production = production_with_action_server
+    base_url = f"http://127.0.0.1:{production.config.rasa_port}"
     sender = f"fault-{uuid.uuid4().hex}"
     say(base_url, sender, "hi")
     production.kill_process("action server")

@@ -15,8 +15,9 @@ def say(base_url, sender, message):
 
 
 def test_all_processes_run(production):
-    assert set(production.processes) == {"action server", "rasa server 1", "rasa server 2",
-                                         "load balancer", "pages"}
+    # No action server: the Rasa processes run the actions (bot/runtime/in_process_actions.py).
+    assert set(production.processes) == {"rasa server 1", "rasa server 2", "load balancer",
+                                         "pages"}
 
 
 def test_a_conversation_spread_over_both_processes_stays_whole(production, base_url, postgres):
