@@ -126,6 +126,22 @@ async def test_a_database_that_is_down_does_not_stop_the_start(unfrozen):
     assert agent.parsed == list(WARM_UP_MESSAGES)
 
 
+async def test_actions_run_in_process_are_loaded_with_their_database_before_the_freeze(
+        sqlite_url, monkeypatch, unfrozen):
+    from bot.runtime.in_process_actions import InProcessActions
+
+    monkeypatch.setenv("DATABASE_URL", sqlite_url)
+    load_catalogue.cache_clear()
+    agent = LoadedAgent(None)
+    agent.action_endpoint = InProcessActions("actions")
+    await warm_up_assistant(agent)
+    executor = agent.action_endpoint._executor  # made by the warm-up, not on first use
+    assert executor is not None and "action_give_fix" in executor.actions
+    assert load_catalogue.cache_info().currsize == 1
+    assert "handoff_tickets" in table_names(sqlite_url)
+    assert gc.get_freeze_count() > 0
+
+
 def test_the_action_server_reads_the_catalogue_and_readies_its_database(sqlite_url, unfrozen):
     load_catalogue.cache_clear()
     warm_up_actions(sqlite_url)
