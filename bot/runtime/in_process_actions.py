@@ -94,10 +94,15 @@ class InProcessActions(EndpointConfig):
         self.executor  # noqa: B018 -- imports the package and registers its actions
         load_what_actions_use(database_url)
 
+    @classmethod
+    def like(cls, endpoint: EndpointConfig, package: str, kwargs: dict) -> "InProcessActions":
+        """An endpoint for ``package`` with ``endpoint``'s settings and ``kwargs``."""
+        return cls(package, params=endpoint.params, headers=endpoint.headers,
+                   basic_auth=endpoint.basic_auth, token=endpoint.token,
+                   token_name=endpoint.token_name, **kwargs)
+
     def copy(self) -> "InProcessActions":
-        return InProcessActions(self.package, params=self.params, headers=self.headers,
-                                basic_auth=self.basic_auth, token=self.token,
-                                token_name=self.token_name, **self.kwargs)
+        return InProcessActions.like(self, self.package, self.kwargs)
 
 
 def _refused(status: int, reason: str, error: Any) -> ClientResponseError:
@@ -112,9 +117,7 @@ def in_process_if_asked(endpoint: Optional[EndpointConfig]) -> Optional[Endpoint
         return endpoint
     kwargs = dict(endpoint.kwargs)
     package = kwargs.pop(PACKAGE_KEY)
-    return InProcessActions(package, params=endpoint.params, headers=endpoint.headers,
-                            basic_auth=endpoint.basic_auth, token=endpoint.token,
-                            token_name=endpoint.token_name, **kwargs)
+    return InProcessActions.like(endpoint, package, kwargs)
 
 
 rasas_read_endpoints: Any = None
