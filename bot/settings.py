@@ -159,6 +159,11 @@ def _sqlite_url(name: str) -> str:
     return f"sqlite:///{VAR_DIR / name}"
 
 
+def _is_on(value: str) -> bool:
+    """A switch's value: "1", "true" or "yes" turn it on, anything else off."""
+    return value in ("1", "true", "yes")
+
+
 def settings(env: Optional[Mapping[str, str]] = None) -> Settings:
     """The settings from ``env`` (default: this process's environment)."""
     env = os.environ if env is None else env
@@ -189,8 +194,7 @@ def settings(env: Optional[Mapping[str, str]] = None) -> Settings:
         redis_url=env.get("REDIS_URL", defaults["REDIS_URL"]),
         rasa_processes=int(env.get("RASA_PROCESSES", defaults["RASA_PROCESSES"])),
         rasa_api_token=env.get("RASA_API_TOKEN", ""),
-        actions_in_process=env.get("ACTIONS_IN_PROCESS", defaults["ACTIONS_IN_PROCESS"])
-        in ("1", "true", "yes"),
+        actions_in_process=_is_on(env.get("ACTIONS_IN_PROCESS", defaults["ACTIONS_IN_PROCESS"])),
         action_server_token=env.get("ACTION_SERVER_TOKEN", ""),
         request_read_timeout_seconds=float(env.get("REQUEST_READ_TIMEOUT_SECONDS", "10")),
         max_message_chars=int(env.get("MAX_MESSAGE_CHARS", "5000")),
@@ -198,7 +202,7 @@ def settings(env: Optional[Mapping[str, str]] = None) -> Settings:
         rate_limit_per_address=int(env.get("RATE_LIMIT_PER_ADDRESS", "120")),
         console_secret_key=env.get("CONSOLE_SECRET_KEY", ""),
         console_admin_password=env.get("CONSOLE_ADMIN_PASSWORD", ""),
-        console_secure_cookies=env.get("CONSOLE_SECURE_COOKIES", "0") in ("1", "true", "yes"),
+        console_secure_cookies=_is_on(env.get("CONSOLE_SECURE_COOKIES", "0")),
         console_session_hours=int(env.get("CONSOLE_SESSION_HOURS", "8")),
         console_idle_minutes=int(env.get("CONSOLE_IDLE_MINUTES", "30")),
         console_timezone=env.get("CONSOLE_TIMEZONE", "Europe/Stockholm"),
